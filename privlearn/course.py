@@ -1,0 +1,169 @@
+"""Course tooling: execute notebooks deterministically, generate student notebooks.
+
+``python -m privlearn.course execute [PATH ...]``
+    Re-execute notebooks in place (default: every notebook under ``notebooks/`` and
+    ``exercises/solutions/``), so that the committed outputs are exactly what the code
+    produces. Executing twice in a row changes nothing: timings are not recorded,
+    widget model ids are renumbered in order of appearance, and the kernel runs with
+    ``PYTHONHASHSEED=0``.
+
+``python -m privlearn.course build-exercises``
+    Regenerate the student notebooks ``exercises/exNN_*.ipynb`` from the solutions in
+    ``exercises/solutions/``: each block between ``### BEGIN SOLUTION`` and
+    ``### END SOLUTION`` becomes ``# YOUR CODE HERE`` (inside a function, followed by
+    ``raise NotImplementedError``), and outputs are cleared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["ROOT", "execute_notebook", "run_notebook", "student_version"]
+
+ROOT = Path(__file__).resolve().parent.parent
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+_MODEL_ID = re.compile(r"\b[0-9a-f]{32}\b")
+
+
+def _kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONHASHSEED"] = "0"
+    env.pop("MPLBACKEND", None)
+    env.update(extra or {})
+    return env
+
+
+def run_notebook(nb: nbformat.NotebookNode, *, cwd: Path, timeout: int = 600,
+                 allow_errors: bool = False, env: dict[str, str] | None = None
+                 ) -> nbformat.NotebookNode:
+    """Execute ``nb`` in a fresh ``python3`` kernel started in ``cwd``; return it."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            allow_errors=allow_errors, record_timing=False,
+                            resources={"metadata": {"path": str(cwd)}})
+    client.execute(env=_kernel_env(env))
+    return nb
+
+
+def _normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Make an executed notebook independent of the run: fixed ids, no volatile metadata."""
+    if not nb.metadata.get("widgets"):
+        nb.metadata.pop("widgets", None)
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
+                                 "name": "python3"}
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:03d}"
+        cell.metadata.pop("execution", None)
+    text = nbformat.writes(nb)
+    mapping: dict[str, str] = {}
+
+    def renumber(match: re.Match) -> str:
+        return mapping.setdefault(match.group(0), f"{len(mapping) + 1:032x}")
+
+    if "application/vnd.jupyter.widget" in text:
+        text = _MODEL_ID.sub(renumber, text)
+    return nbformat.reads(text, as_version=4)
+
+
+def execute_notebook(path: Path) -> None:
+    """Execute the notebook at ``path`` in place (see the module doc)."""
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    run_notebook(nb, cwd=path.parent)
+    nbformat.write(_normalise(nb), path)
+
+
+def _strip_solution(source: str) -> str:
+    out: list[str] = []
+    inside = False
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped == BEGIN:
+            if inside:
+                raise ValueError(f"nested {BEGIN!r} in cell:\n{source}")
+            inside = True
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(f"{indent}# YOUR CODE HERE")
+            if indent:
+                out.append(f"{indent}raise NotImplementedError")
+        elif stripped == END:
+            if not inside:
+                raise ValueError(f"{END!r} without {BEGIN!r} in cell:\n{source}")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"{BEGIN!r} without {END!r} in cell:\n{source}")
+    return "\n".join(out)
+
+
+def student_version(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student notebook for a solution notebook: solutions removed, outputs cleared.
+
+    A cell that calls ``.solution()`` is dropped too: the student calls it when they
+    choose to.
+    """
+    nb = copy.deepcopy(solution)
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            if re.search(r"\.solution\(\)", cell.source):
+                continue
+            cell.source = _strip_solution(cell.source)
+            cell.outputs = []
+            cell.execution_count = None
+        cells.append(cell)
+    nb.cells = cells
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:03d}"
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def default_notebooks() -> list[Path]:
+    return sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
+        (ROOT / "exercises" / "solutions").glob("*.ipynb"))
+
+
+def build_exercises() -> list[Path]:
+    """Write ``exercises/<name>.ipynb`` for every ``exercises/solutions/<name>.ipynb``."""
+    written = []
+    for src in sorted((ROOT / "exercises" / "solutions").glob("*.ipynb")):
+        dst = ROOT / "exercises" / src.name
+        nbformat.write(student_version(nbformat.read(src, as_version=4)), dst)
+        written.append(dst)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m privlearn.course", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("execute", help="re-execute notebooks in place")
+    ex.add_argument("paths", nargs="*", type=Path)
+    sub.add_parser("build-exercises", help="regenerate student notebooks from solutions")
+    args = parser.parse_args(argv)
+    if args.command == "execute":
+        for path in args.paths or default_notebooks():
+            print(f"executing {path}", file=sys.stderr, flush=True)
+            execute_notebook(path)
+        if not args.paths:
+            build_exercises()
+    else:
+        for path in build_exercises():
+            print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

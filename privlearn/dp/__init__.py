@@ -1,0 +1,47 @@
+"""Differential privacy: mechanisms, exact samplers, composition and accounting.
+
+Mechanisms take the privacy parameters keyword-only, so ε and Δ cannot be swapped:
+``laplace_mechanism(x, sensitivity=1, epsilon=0.5, rng=rng)``. Each has a calibration
+function computed without sampling (``laplace_scale``, ``gaussian_sigma``,
+``analytic_gaussian_sigma``), tested exactly.
+"""
+
+from .accountant import RDPAccountant
+from .budget import BudgetExceededError, PrivacyBudget
+from .composition import advanced_composition, basic_composition
+from .discrete import discrete_gaussian, discrete_laplace
+from .exponential import exponential_mechanism, exponential_probabilities
+from .gaussian import (
+    analytic_gaussian_sigma,
+    gaussian_delta,
+    gaussian_mechanism,
+    gaussian_sigma,
+)
+from .laplace import laplace_mechanism, laplace_scale
+from .randomized_response import estimate_proportion, randomized_response, truth_probability
+from .rdp import DEFAULT_ORDERS, compute_rdp, noise_multiplier_for, rdp_to_dp
+
+__all__ = [
+    "DEFAULT_ORDERS",
+    "BudgetExceededError",
+    "PrivacyBudget",
+    "RDPAccountant",
+    "advanced_composition",
+    "analytic_gaussian_sigma",
+    "basic_composition",
+    "compute_rdp",
+    "discrete_gaussian",
+    "discrete_laplace",
+    "estimate_proportion",
+    "exponential_mechanism",
+    "exponential_probabilities",
+    "gaussian_delta",
+    "gaussian_mechanism",
+    "gaussian_sigma",
+    "laplace_mechanism",
+    "laplace_scale",
+    "noise_multiplier_for",
+    "randomized_response",
+    "rdp_to_dp",
+    "truth_probability",
+]

@@ -1,0 +1,193 @@
+"""Checkers for ``ex03b_differential_privacy``.
+
+q1 implement the Laplace mechanism; q2 calibrate σ for a clipped sum; q3 compose a
+budget (basic and advanced); q4 debias randomized response; q5 choose ε for a target
+error.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from ..dp import advanced_composition, analytic_gaussian_sigma, basic_composition
+from ._checks import expect_close, expect_number, expect_sample_from
+from ._core import Incorrect, Question, call_student
+
+EXERCISE = "ex03b"
+
+# ---------------------------------------------------------------- q1 Laplace mechanism
+
+_Q1_CASES = ((3.0, 2.0, 0.5), (-1.0, 1.0, 2.0))  # (value, sensitivity, epsilon)
+_Q1_DRAWS = 4000
+
+
+def _check_q1(fn) -> str:
+    for value, sens, eps in _Q1_CASES:
+        a = call_student(fn, value, sens, eps, np.random.default_rng(7))
+        b = call_student(fn, value, sens, eps, np.random.default_rng(7))
+        if not np.isscalar(a) and np.ndim(a) != 0:
+            raise Incorrect(f"for a single value your function should return a single "
+                            f"number, got shape {np.shape(a)}")
+        if float(a) != float(b):
+            raise Incorrect("two calls with identically seeded rng gave different results: "
+                            "draw the noise from the rng argument, not from np.random")
+        rng = np.random.default_rng(2024)
+        draws = np.array([float(call_student(fn, value, sens, eps, rng))
+                          for _ in range(_Q1_DRAWS)])
+        if np.all(draws == draws[0]):
+            raise Incorrect("every call returned the same number: no noise was added")
+        scale = sens / eps
+        spread = float(np.mean(np.abs(draws - value)))  # E|Lap(b)| = b
+        if math.isclose(spread, eps / sens, rel_tol=0.2):
+            raise Incorrect(f"the noise scale looks like epsilon/sensitivity = {eps / sens:g};"
+                            f" the Laplace scale is sensitivity/epsilon = {scale:g}")
+        if abs(np.median(draws) - value) > 0.5 * scale:
+            raise Incorrect(f"the noise is not centred on the true value {value:g}")
+        expect_sample_from(draws, stats.laplace(loc=value, scale=scale),
+                           f"value={value:g}, sensitivity={sens:g}, epsilon={eps:g}")
+    return ("these checks passed: it uses the rng it is given, and 4,000 draws for each of "
+            "two settings follow Lap(sensitivity/epsilon) around the true value")
+
+
+q1 = Question(
+    EXERCISE, "q1", title="the Laplace mechanism", checker=_check_q1,
+    hint="Laplace noise with scale b = sensitivity / epsilon; numpy's Generator has a "
+         "`laplace(loc, scale)` method. Use the `rng` you are given.",
+    solution="""
+        def laplace_mech(value, sensitivity, epsilon, rng):
+            return value + rng.laplace(0.0, sensitivity / epsilon)
+    """,
+)
+
+# ---------------------------------------------------------------- q2 calibrate sigma
+
+_Q2 = {"bound": 5.0, "epsilon": 1.0, "delta": 1e-6}
+
+
+def _check_q2(answer) -> str:
+    sigma = expect_number(answer, "sigma")
+    right = analytic_gaussian_sigma(sensitivity=_Q2["bound"], epsilon=_Q2["epsilon"],
+                                    delta=_Q2["delta"])
+    if math.isclose(sigma, right / _Q2["bound"], rel_tol=1e-4):
+        raise Incorrect("this is the sigma for sensitivity 1: one person can change a sum "
+                        "of values clipped to [0, 5] by up to 5")
+    classic = _Q2["bound"] * math.sqrt(2 * math.log(1.25 / _Q2["delta"])) / _Q2["epsilon"]
+    if math.isclose(sigma, classic, rel_tol=1e-4):
+        raise Incorrect("this is the classic formula, which is only proved for epsilon < 1 "
+                        "and is not the smallest sigma: use the analytic calibration")
+    if sigma < right * (1 - 1e-6):
+        raise Incorrect(f"sigma = {sigma:.6g} is too small to be (1, 1e-6)-DP here")
+    expect_close(sigma, right, "sigma", rel=1e-6)
+    return "these checks passed: the sensitivity is 5 and sigma is the analytic (smallest) one"
+
+
+q2 = Question(
+    EXERCISE, "q2", title="calibrate the Gaussian mechanism", checker=_check_q2,
+    hint="First the sensitivity: adding or removing one person changes a sum of values in "
+         "[0, 5] by at most 5. Then `analytic_gaussian_sigma`.",
+    solution="""
+        sigma = analytic_gaussian_sigma(sensitivity=5.0, epsilon=1.0, delta=1e-6)
+    """,
+)
+
+# ---------------------------------------------------------------- q3 composition
+
+_Q3 = {"k": 20, "epsilon": 0.1, "delta": 1e-7, "delta_slack": 1e-6}
+
+
+def _check_q3(answer) -> str:
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        raise Incorrect("answer with a pair (basic_epsilon, advanced_epsilon)")
+    basic = expect_number(answer[0], "basic_epsilon")
+    advanced = expect_number(answer[1], "advanced_epsilon")
+    k, eps = _Q3["k"], _Q3["epsilon"]
+    right_basic, _ = basic_composition([eps] * k)
+    right_adv, _ = advanced_composition(epsilon=eps, delta=_Q3["delta"], k=k,
+                                        delta_slack=_Q3["delta_slack"])
+    expect_close(basic, right_basic, "basic_epsilon")
+    if math.isclose(advanced, math.sqrt(2 * k * math.log(1 / _Q3["delta_slack"])) * eps,
+                    rel_tol=1e-6):
+        raise Incorrect("advanced_epsilon is missing the second term, k·ε·(e^ε − 1)")
+    expect_close(advanced, right_adv, "advanced_epsilon")
+    return (f"these checks passed: basic gives {right_basic:.4g}, advanced gives "
+            f"{right_adv:.4g} (for 20 queries of ε = 0.1, advanced composition is worse: "
+            "it only pays off for many queries)")
+
+
+q3 = Question(
+    EXERCISE, "q3", title="compose a budget", checker=_check_q3,
+    hint="Basic: add the epsilons. Advanced (Dwork-Rothblum-Vadhan): "
+         "sqrt(2k ln(1/δ')) ε + k ε (e^ε − 1).",
+    solution="""
+        basic_eps, _ = basic_composition([0.1] * 20)
+        adv_eps, _ = advanced_composition(epsilon=0.1, delta=1e-7, k=20, delta_slack=1e-6)
+        answer = (basic_eps, adv_eps)
+    """,
+)
+
+# ---------------------------------------------------------------- q4 debias RR
+
+_Q4_CASES = (
+    (np.array([1, 0, 1, 1, 0, 1, 1, 1]), 1.0),
+    (np.array([0, 0, 0, 1]), 0.5),
+    (np.array([1] * 30 + [0] * 70), 3.0),
+)
+
+
+def _check_q4(fn) -> str:
+    for reports, eps in _Q4_CASES:
+        got = expect_number(call_student(fn, reports.copy(), eps), "your estimate")
+        p = math.exp(eps) / (1 + math.exp(eps))
+        right = (reports.mean() - (1 - p)) / (2 * p - 1)
+        if math.isclose(got, reports.mean(), rel_tol=1e-9):
+            raise Incorrect("this is the raw share of 1s; it is biased towards 1/2")
+        if math.isclose(got, min(max(right, 0.0), 1.0), rel_tol=1e-9) and not (0 <= right <= 1):
+            raise Incorrect("do not clip the estimate to [0, 1]: clipping makes it biased")
+        if not math.isclose(got, right, rel_tol=1e-9, abs_tol=1e-12):
+            raise Incorrect(f"for {len(reports)} reports with {int(reports.sum())} ones at "
+                            f"epsilon={eps:g}, expected {right:.6g}, got {got:.6g}")
+    return "these checks passed: the estimate is (mean − (1 − p)) / (2p − 1) on three cases"
+
+
+q4 = Question(
+    EXERCISE, "q4", title="debias randomized response", checker=_check_q4,
+    hint="A report is 1 with probability λ = pπ + (1 − p)(1 − π), p = e^ε / (1 + e^ε). "
+         "Solve for π and plug in the observed mean.",
+    solution="""
+        def debias(reports, epsilon):
+            p = np.exp(epsilon) / (1 + np.exp(epsilon))
+            return (np.mean(reports) - (1 - p)) / (2 * p - 1)
+    """,
+)
+
+# ---------------------------------------------------------------- q5 epsilon for an error
+
+_Q5 = {"error": 10.0, "confidence": 0.95}
+
+
+def _check_q5(answer) -> str:
+    eps = expect_number(answer, "epsilon")
+    t, conf = _Q5["error"], _Q5["confidence"]
+    right = math.log(1 / (1 - conf)) / t  # P(|Lap(b)| <= t) = 1 − exp(−t/b)
+    if math.isclose(eps, math.sqrt(2) / t, rel_tol=1e-4):
+        raise Incorrect("this makes the standard deviation 10; the question asks for the "
+                        "error to stay below 10 with probability 0.95")
+    if eps < right * (1 - 1e-6):
+        raise Incorrect(f"at epsilon = {eps:.4g} the error exceeds 10 more than 5% of the time")
+    expect_close(eps, right, "epsilon")
+    return "these checks passed: epsilon = ln(20)/10 ≈ 0.2996 is the smallest that works"
+
+
+q5 = Question(
+    EXERCISE, "q5", title="choose epsilon for a target error", checker=_check_q5,
+    hint="For Laplace noise of scale b, P(|noise| <= t) = 1 − exp(−t/b). Set it to 0.95, "
+         "solve for b, then epsilon = sensitivity / b.",
+    solution="""
+        epsilon = np.log(1 / 0.05) / 10      # sensitivity 1: b = 10 / ln(20)
+    """,
+)
+
+QUESTIONS = (q1, q2, q3, q4, q5)

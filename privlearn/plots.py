@@ -1,0 +1,102 @@
+"""The course's figures. Each function returns a matplotlib Figure; :func:`show`
+displays one as a PNG and nothing else, so notebook outputs hold no figure reprs."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # figures are rendered by show(), never by a GUI or inline hook
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+__all__ = [
+    "composition_curves",
+    "laplace_accuracy_panel",
+    "neighbour_histograms",
+    "show",
+    "sigma_vs_epsilon",
+]
+
+
+def show(fig: Figure, *, dpi: int = 90) -> None:
+    """Display ``fig`` in a notebook as a PNG (deterministic bytes) and close it."""
+    from IPython.display import display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    display({"image/png": base64.b64encode(buf.getvalue()).decode("ascii")}, raw=True)
+
+
+def neighbour_histograms(out_d, out_d2, *, epsilon: float, bins) -> Figure:
+    """Output histograms of a mechanism on neighbours D and D', and their ratio."""
+    h1, edges = np.histogram(out_d, bins=bins)
+    h2, _ = np.histogram(out_d2, bins=edges)
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.4))
+    ax1.stairs(h1 / h1.sum(), edges, label="M(D)", fill=True, alpha=0.5)
+    ax1.stairs(h2 / h2.sum(), edges, label="M(D')", fill=True, alpha=0.5)
+    ax1.set(xlabel="released value", ylabel="share of draws", title="Output distributions")
+    ax1.legend()
+    ok = (h1 >= 200) & (h2 >= 200)  # bins with enough draws for a stable ratio
+    ratio = (h1[ok] / h1.sum()) / (h2[ok] / h2.sum())
+    ax2.plot(centres[ok], ratio, "o", ms=3, label="P[M(D) in bin] / P[M(D') in bin]")
+    for bound in (np.exp(epsilon), np.exp(-epsilon)):
+        ax2.axhline(bound, color="C3", ls="--")
+    ax2.set(yscale="log", xlabel="released value",
+            title=f"Ratio stays within e^±ε (ε = {epsilon:g})")
+    ax2.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def sigma_vs_epsilon(epsilons, classic, analytic, *, delta: float) -> Figure:
+    """σ of the classic (ε < 1 only) and analytic Gaussian calibrations against ε."""
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    eps = np.asarray(epsilons)
+    classic = np.asarray(classic, dtype=float)
+    ax.plot(eps, analytic, label="analytic (Balle & Wang 2018)")
+    ax.plot(eps, classic, label="classic (Dwork & Roth Thm A.1), valid for ε < 1")
+    ax.axvline(1.0, color="grey", ls=":")
+    ax.set(xscale="log", yscale="log", xlabel="ε", ylabel="σ for sensitivity 1",
+           title=f"Gaussian noise needed for (ε, δ = {delta:g})")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def composition_curves(ks, curves: dict, *, title: str) -> Figure:
+    """Total ε against the number of releases k, one line per accounting method."""
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for label, values in curves.items():
+        ax.plot(ks, values, label=label)
+    ax.set(xscale="log", yscale="log", xlabel="number of releases k", ylabel="total ε",
+           title=title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def laplace_accuracy_panel(epsilons, *, sensitivity: float = 1.0,
+                           highlight: float | None = None) -> Figure:
+    """Laplace noise densities for several ε, and the 95% error bound against ε."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.4))
+    x = np.linspace(-15, 15, 601)
+    for eps in epsilons:
+        b = sensitivity / eps
+        ax1.plot(x, np.exp(-np.abs(x) / b) / (2 * b), label=f"ε = {eps:g}",
+                 lw=3 if highlight == eps else 1.5)
+    ax1.set(xlabel="noise added to a count", ylabel="density", title="Laplace noise")
+    ax1.legend()
+    grid = np.geomspace(0.01, 10, 200)
+    ax2.plot(grid, sensitivity * np.log(20) / grid)
+    if highlight is not None:
+        ax2.plot([highlight], [sensitivity * np.log(20) / highlight], "o", color="C3")
+    ax2.set(xscale="log", yscale="log", xlabel="ε",
+            ylabel="error bound (95% of releases)", title="Accuracy: |noise| ≤ Δ·ln(20)/ε")
+    fig.tight_layout()
+    return fig

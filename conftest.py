@@ -6,6 +6,6 @@ building the font cache" to stderr and fail the output comparison.
 """
 
 import matplotlib
-import matplotlib.font_manager  # noqa: F401
+import matplotlib.font_manager
 
 matplotlib.use("Agg")

@@ -9,11 +9,10 @@ system. Nothing here touches numpy's global generator. Cryptographic randomness
 from __future__ import annotations
 
 import numbers
-from typing import Union
 
 import numpy as np
 
-RNGLike = Union[np.random.Generator, int, None]
+RNGLike = np.random.Generator | int | None
 
 __all__ = ["RNGLike", "as_generator"]
 

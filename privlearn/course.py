@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import os
 import re
 import sys
@@ -30,7 +31,8 @@ __all__ = ["ROOT", "execute_notebook", "run_notebook", "student_version"]
 
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-_MODEL_ID = re.compile(r"\b[0-9a-f]{32}\b")
+# a widget model id: 32 hex digits, not inside a run of base64 (PNG data)
+_MODEL_ID = re.compile(r"(?<![0-9A-Za-z+/=])[0-9a-f]{32}(?![0-9A-Za-z+/=])")
 
 
 def _kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -65,14 +67,43 @@ def _normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell["id"] = f"cell-{i:03d}"
         cell.metadata.pop("execution", None)
     text = nbformat.writes(nb)
-    mapping: dict[str, str] = {}
-
-    def renumber(match: re.Match) -> str:
-        return mapping.setdefault(match.group(0), f"{len(mapping) + 1:032x}")
-
-    if "application/vnd.jupyter.widget" in text:
-        text = _MODEL_ID.sub(renumber, text)
+    mapping = {old: f"{i + 1:032x}" for i, old in enumerate(_widget_ids_in_order(nb))}
+    if mapping:
+        text = _MODEL_ID.sub(lambda m: mapping.get(m.group(0), m.group(0)), text)
     return nbformat.reads(text, as_version=4)
+
+
+def _widget_ids_in_order(nb: nbformat.NotebookNode) -> list[str]:
+    """Widget model ids in an order that does not depend on the ids themselves.
+
+    Depth first from the views in the cell outputs, following references in each
+    model's state with its keys sorted; models no view reaches come last, ordered by
+    their state with the ids masked.
+    """
+    state = nb.metadata.get("widgets", {}).get(
+        "application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(model_id: str) -> None:
+        if model_id in seen:
+            return
+        seen.add(model_id)
+        order.append(model_id)
+        model = state.get(model_id)
+        if model is not None:
+            for ref in _MODEL_ID.findall(json.dumps(model, sort_keys=True)):
+                visit(ref)
+
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view:
+                visit(view["model_id"])
+    masked = {m: _MODEL_ID.sub("?", json.dumps(state[m], sort_keys=True)) for m in state}
+    for model_id in sorted(state, key=lambda m: masked[m]):
+        visit(model_id)
+    return order
 
 
 def execute_notebook(path: Path) -> None:

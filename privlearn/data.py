@@ -45,7 +45,7 @@ def _split(x, y, feature_names, target_names, *, test_fraction, rng, standardize
     test_fraction = check_real("test_fraction", test_fraction, low=0.0, high=1.0)
     gen = as_generator(rng)
     n = len(y)
-    n_test = int(round(test_fraction * n))
+    n_test = round(test_fraction * n)
     if not 0 < n_test < n:
         raise ValueError(f"test_fraction must leave both parts non-empty, got {test_fraction!r}"
                          f" for {n} records")

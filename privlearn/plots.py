@@ -9,9 +9,9 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")  # figures are rendered by show(), never by a GUI or inline hook
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
 __all__ = [
     "composition_curves",
@@ -44,12 +44,12 @@ def neighbour_histograms(out_d, out_d2, *, epsilon: float, bins) -> Figure:
     ax1.legend()
     ok = (h1 >= 200) & (h2 >= 200)  # bins with enough draws for a stable ratio
     ratio = (h1[ok] / h1.sum()) / (h2[ok] / h2.sum())
-    ax2.plot(centres[ok], ratio, "o", ms=3, label="P[M(D) in bin] / P[M(D') in bin]")
-    for bound in (np.exp(epsilon), np.exp(-epsilon)):
-        ax2.axhline(bound, color="C3", ls="--")
-    ax2.set(yscale="log", xlabel="released value",
-            title=f"Ratio stays within e^±ε (ε = {epsilon:g})")
-    ax2.legend(loc="lower right", fontsize=8)
+    ax2.plot(centres[ok], ratio, "o", ms=4, label="estimated P[M(D) ∈ bin] / P[M(D') ∈ bin]")
+    ax2.axhline(np.exp(epsilon), color="C3", ls="--", label=r"$e^{\pm\varepsilon}$")
+    ax2.axhline(np.exp(-epsilon), color="C3", ls="--")
+    ax2.set(xlabel="released value", ylabel="ratio of probabilities",
+            title=rf"Ratio stays within $e^{{\pm\varepsilon}}$ ($\varepsilon$ = {epsilon:g})")
+    ax2.legend(loc="center right", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -81,21 +81,19 @@ def composition_curves(ks, curves: dict, *, title: str) -> Figure:
     return fig
 
 
-def laplace_accuracy_panel(epsilons, *, sensitivity: float = 1.0,
-                           highlight: float | None = None) -> Figure:
+def laplace_accuracy_panel(epsilons, *, sensitivity: float = 1.0) -> Figure:
     """Laplace noise densities for several ε, and the 95% error bound against ε."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.4))
     x = np.linspace(-15, 15, 601)
     for eps in epsilons:
         b = sensitivity / eps
-        ax1.plot(x, np.exp(-np.abs(x) / b) / (2 * b), label=f"ε = {eps:g}",
-                 lw=3 if highlight == eps else 1.5)
+        ax1.plot(x, np.exp(-np.abs(x) / b) / (2 * b), label=f"ε = {eps:g}")
     ax1.set(xlabel="noise added to a count", ylabel="density", title="Laplace noise")
     ax1.legend()
     grid = np.geomspace(0.01, 10, 200)
-    ax2.plot(grid, sensitivity * np.log(20) / grid)
-    if highlight is not None:
-        ax2.plot([highlight], [sensitivity * np.log(20) / highlight], "o", color="C3")
+    ax2.plot(grid, sensitivity * np.log(20) / grid, color="grey")
+    for i, eps in enumerate(epsilons):
+        ax2.plot([eps], [sensitivity * np.log(20) / eps], "o", color=f"C{i}")
     ax2.set(xscale="log", yscale="log", xlabel="ε",
             ylabel="error bound (95% of releases)", title="Accuracy: |noise| ≤ Δ·ln(20)/ε")
     fig.tight_layout()

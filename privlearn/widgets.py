@@ -13,7 +13,7 @@ def epsilon_slider(*, sensitivity: float = 1.0):
     import ipywidgets as widgets
 
     def draw(epsilon: float) -> None:
-        show(laplace_accuracy_panel([epsilon], sensitivity=sensitivity, highlight=epsilon))
+        show(laplace_accuracy_panel([epsilon], sensitivity=sensitivity))
 
     slider = widgets.FloatLogSlider(value=1.0, base=10, min=-2, max=1, step=0.05,
                                     description="ε", continuous_update=False)

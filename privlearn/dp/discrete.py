@@ -12,9 +12,9 @@ arithmetic. This module follows their Algorithms 1–3:
 * the discrete Laplace, P[X = x] ∝ exp(−|x|/t) on the integers (Algorithm 2);
 * the discrete Gaussian, P[X = x] ∝ exp(−x²/(2σ²)) (Algorithm 3).
 
-The randomness is drawn as uniform integers from a ``numpy.random.Generator`` (whose
-``integers`` method is exact), so runs are reproducible for teaching; for deployment
-feed it a generator seeded from the operating system (``rng=None``).
+The randomness is drawn as uniform 63-bit words from a ``numpy.random.Generator``, so
+runs are reproducible for teaching; for deployment feed it a generator seeded from the
+operating system (``rng=None``).
 """
 
 from __future__ import annotations
@@ -29,57 +29,72 @@ from .._random import RNGLike, as_generator
 
 __all__ = ["discrete_gaussian", "discrete_laplace"]
 
-_BIG = 1 << 62
+_WORD_BITS = 63
+_BLOCK = 4096  # random words fetched from the generator at a time
 
 
 class _Uniform:
-    """Uniform integers below a bound, drawn exactly from a numpy Generator."""
+    """Exact uniform integers below any bound, from 63-bit words of a numpy Generator.
+
+    ``below(d)`` takes the top ``d.bit_length()`` bits of fresh words until the value
+    is below d (rejection sampling: exactly uniform, at most two words expected per
+    draw). Bernoulli trials of rational probabilities are kept as integer pairs
+    (numerator, denominator), so no float is ever involved.
+    """
 
     def __init__(self, gen: np.random.Generator) -> None:
         self.gen = gen
+        self._words: list[int] = []
+
+    def _word(self) -> int:
+        if not self._words:
+            self._words = self.gen.integers(0, 1 << _WORD_BITS, size=_BLOCK,
+                                            dtype=np.int64).tolist()
+        return self._words.pop()
 
     def below(self, d: int) -> int:
-        if d <= _BIG:
-            return int(self.gen.integers(d))
-        bits = d.bit_length()  # rejection sampling for arbitrarily large bounds
+        bits = (d - 1).bit_length()
+        if bits == 0:
+            return 0
         while True:
-            words = self.gen.integers(0, 1 << 32, size=(bits + 31) // 32, dtype=np.uint64)
-            x = 0
-            for w in words.tolist():
-                x = (x << 32) | w
-            x >>= 32 * len(words) - bits
+            if bits <= _WORD_BITS:
+                x = self._word() >> (_WORD_BITS - bits)
+            else:  # concatenate words for very large bounds
+                x, have = 0, 0
+                while have < bits:
+                    x, have = (x << _WORD_BITS) | self._word(), have + _WORD_BITS
+                x >>= have - bits
             if x < d:
                 return x
 
-    def bernoulli(self, p: Fraction) -> bool:
-        """True with probability p = n/d exactly."""
-        return self.below(p.denominator) < p.numerator
+    def bernoulli(self, num: int, den: int) -> bool:
+        """True with probability num/den exactly."""
+        return self.below(den) < num
 
-    def bernoulli_exp(self, gamma: Fraction) -> bool:
-        """True with probability exp(−γ), γ >= 0 rational (CKS 2020, Algorithm 1)."""
-        while gamma > 1:  # exp(−γ) = exp(−1)^⌊γ⌋ · exp(−(γ − ⌊γ⌋))
-            if not self._bernoulli_exp_unit(Fraction(1)):
+    def bernoulli_exp(self, num: int, den: int) -> bool:
+        """True with probability exp(−num/den), num/den >= 0 (CKS 2020, Algorithm 1)."""
+        while num > den:  # exp(−γ) = exp(−1)^⌊γ⌋ · exp(−(γ − ⌊γ⌋))
+            if not self._bernoulli_exp_unit(1, 1):
                 return False
-            gamma -= 1
-        return self._bernoulli_exp_unit(gamma)
+            num -= den
+        return self._bernoulli_exp_unit(num, den)
 
-    def _bernoulli_exp_unit(self, gamma: Fraction) -> bool:
+    def _bernoulli_exp_unit(self, num: int, den: int) -> bool:
         # For γ in [0, 1]: draw A_k ~ Bernoulli(γ/k) for k = 1, 2, ... until one is 0;
         # the index K of that first 0 is odd with probability exp(−γ).
         k = 1
-        while self.bernoulli(gamma / k):
+        while self.bernoulli(num, den * k):
             k += 1
         return k % 2 == 1
 
-    def discrete_laplace(self, scale: Fraction) -> int:
-        """One draw from Lap_Z(t/s), scale = t/s (CKS 2020, Algorithm 2)."""
-        s, t = scale.denominator, scale.numerator
+    def discrete_laplace(self, t: int, s: int) -> int:
+        """One draw from Lap_Z(t/s): P[x] ∝ exp(−|x|·s/t) (CKS 2020, Algorithm 2)."""
         while True:
             u = self.below(t)
-            if not self.bernoulli_exp(Fraction(u, t)):
+            if not self.bernoulli_exp(u, t):
                 continue
             v = 0
-            while self.bernoulli_exp(Fraction(1)):
+            while self.bernoulli_exp(1, 1):
                 v += 1
             y = (u + t * v) // s
             negative = self.below(2) == 1
@@ -87,13 +102,13 @@ class _Uniform:
                 continue
             return -y if negative else y
 
-    def discrete_gaussian(self, sigma2: Fraction) -> int:
-        """One draw from N_Z(0, σ²) (CKS 2020, Algorithm 3)."""
-        t = math.isqrt(sigma2.numerator // sigma2.denominator) + 1  # ⌊σ⌋ + 1
+    def discrete_gaussian(self, sn: int, sd: int) -> int:
+        """One draw from N_Z(0, σ²), σ² = sn/sd (CKS 2020, Algorithm 3)."""
+        t = math.isqrt(sn // sd) + 1  # ⌊σ⌋ + 1
         while True:
-            y = self.discrete_laplace(Fraction(t))
-            gamma = (abs(y) - sigma2 / t) ** 2 / (2 * sigma2)
-            if self.bernoulli_exp(gamma):
+            y = self.discrete_laplace(t, 1)
+            # γ = (|y| − σ²/t)² / (2σ²) = (|y|·t·sd − sn)² / (2·sn·t²·sd)
+            if self.bernoulli_exp((abs(y) * t * sd - sn) ** 2, 2 * sn * t * t * sd):
                 return y
 
 
@@ -110,7 +125,7 @@ def _as_fraction(name: str, value) -> Fraction:
     return frac
 
 
-def _draw(one, size, gen) -> int | np.ndarray:
+def _draw(one, size) -> int | np.ndarray:
     if size is None:
         return one()
     shape = (size,) if not isinstance(size, (tuple, list)) else tuple(size)
@@ -147,7 +162,7 @@ def discrete_laplace(*, scale, size=None, rng: RNGLike = None) -> int | np.ndarr
     """
     t = _as_fraction("scale", scale)
     src = _Uniform(as_generator(rng))
-    return _draw(lambda: src.discrete_laplace(t), size, src.gen)
+    return _draw(lambda: src.discrete_laplace(t.numerator, t.denominator), size)
 
 
 def discrete_gaussian(*, sigma, size=None, rng: RNGLike = None) -> int | np.ndarray:
@@ -170,4 +185,4 @@ def discrete_gaussian(*, sigma, size=None, rng: RNGLike = None) -> int | np.ndar
     s = _as_fraction("sigma", sigma)
     src = _Uniform(as_generator(rng))
     sigma2 = s * s
-    return _draw(lambda: src.discrete_gaussian(sigma2), size, src.gen)
+    return _draw(lambda: src.discrete_gaussian(sigma2.numerator, sigma2.denominator), size)

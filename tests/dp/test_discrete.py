@@ -43,7 +43,7 @@ def test_bernoulli_exp_is_exact_in_distribution():
     src = _Uniform(np.random.default_rng(33))
     for gamma in (Fraction(1, 3), Fraction(5, 2)):
         n = 40_000
-        hits = sum(src.bernoulli_exp(gamma) for _ in range(n))
+        hits = sum(src.bernoulli_exp(gamma.numerator, gamma.denominator) for _ in range(n))
         p = math.exp(-float(gamma))
         assert abs(hits / n - p) < 6 * math.sqrt(p * (1 - p) / n)
 

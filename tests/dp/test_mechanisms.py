@@ -34,7 +34,7 @@ def test_classic_gaussian_sigma_exact():
 
 
 def test_classic_gaussian_refuses_epsilon_at_least_one():
-    with pytest.raises(ValueError, match="epsilon must be < 1.*analytic_gaussian_sigma"):
+    with pytest.raises(ValueError, match=r"epsilon must be < 1.*analytic_gaussian_sigma"):
         gaussian_sigma(sensitivity=1, epsilon=1.0, delta=1e-5)
 
 

@@ -133,7 +133,7 @@ def test_more_noise_or_less_sampling_never_costs_more(q, sigma):
 
 def test_improved_conversion_is_never_worse_at_the_same_order():
     rdp = compute_rdp(sample_rate=0.01, noise_multiplier=1.0, steps=1000)
-    for a, r in zip(DEFAULT_ORDERS, rdp):
+    for a, r in zip(DEFAULT_ORDERS, rdp, strict=True):
         classic = rdp_to_dp(orders=[a], rdp=[r], delta=1e-5, method="classic")[0]
         improved = rdp_to_dp(orders=[a], rdp=[r], delta=1e-5, method="improved")[0]
         assert improved <= classic + 1e-12

@@ -1,0 +1,199 @@
+"""Exercise checkers (right, wrong, blank for each), student notebooks, the grader."""
+
+import csv
+import json
+import math
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from privlearn.course import ROOT, student_version
+from privlearn.dp import advanced_composition, analytic_gaussian_sigma
+from privlearn.exercises import CORRECT, INCORRECT, NOT_ATTEMPTED, ex03b
+from privlearn.exercises.grade import grade_folder, grade_notebook
+
+
+def _not_implemented(*args):
+    raise NotImplementedError
+
+
+def _p(eps):
+    return math.exp(eps) / (1 + math.exp(eps))
+
+
+CASES = {
+    ex03b.q1: {
+        "right": lambda v, s, e, rng: v + rng.laplace(0.0, s / e),
+        "wrong": [lambda v, s, e, rng: v + rng.laplace(0.0, e / s),          # swapped
+                  lambda v, s, e, rng: v + rng.normal(0.0, math.sqrt(2) * s / e),  # Gaussian
+                  lambda v, s, e, rng: v + np.random.default_rng().laplace(0.0, s / e),
+                  lambda v, s, e, rng: v,                                      # no noise
+                  lambda v, s, e, rng: 1 / 0],                                 # crashes
+        "blank": _not_implemented,
+    },
+    ex03b.q2: {
+        "right": analytic_gaussian_sigma(sensitivity=5, epsilon=1, delta=1e-6),
+        "wrong": [analytic_gaussian_sigma(sensitivity=1, epsilon=1, delta=1e-6),
+                  5 * math.sqrt(2 * math.log(1.25e6)), 1.0, "3.0", float("nan")],
+        "blank": None,
+    },
+    ex03b.q3: {
+        "right": (2.0, advanced_composition(epsilon=0.1, delta=1e-7, k=20,
+                                            delta_slack=1e-6)[0]),
+        "wrong": [(2.0, math.sqrt(40 * math.log(1e6)) * 0.1), (0.1, 2.5), 2.0, (2.0,)],
+        "blank": None,
+    },
+    ex03b.q4: {
+        "right": lambda r, e: (np.mean(r) - (1 - _p(e))) / (2 * _p(e) - 1),
+        "wrong": [lambda r, e: np.mean(r),
+                  lambda r, e: min(max((np.mean(r) - (1 - _p(e))) / (2 * _p(e) - 1), 0), 1),
+                  lambda r, e: (np.mean(r) - _p(e)) / (2 * _p(e) - 1)],
+        "blank": _not_implemented,
+    },
+    ex03b.q5: {
+        "right": math.log(20) / 10,
+        "wrong": [math.sqrt(2) / 10, 0.1, 0.29],
+        "blank": Ellipsis,
+    },
+}
+
+
+@pytest.mark.parametrize("question", list(CASES), ids=lambda q: q.name)
+def test_checker_right_wrong_blank(question):
+    case = CASES[question]
+    right = question.evaluate(case["right"])
+    assert right.status == CORRECT, right.message
+    assert right.message.startswith("these checks passed")
+    for wrong in case["wrong"]:
+        result = question.evaluate(wrong)
+        assert result.status == INCORRECT, (wrong, result)
+        assert result.message
+    assert question.evaluate(case["blank"]).status == NOT_ATTEMPTED
+
+
+def test_every_question_is_covered_here():
+    assert set(CASES) == set(ex03b.QUESTIONS)
+
+
+def test_check_prints_and_logs(tmp_path, monkeypatch, capsys):
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv("PRIVLEARN_GRADE_LOG", str(log))
+    ex03b.q5.check(0.1)
+    ex03b.q5.check(math.log(20) / 10)
+    assert capsys.readouterr().out.splitlines()[1].startswith("Correct (q5")
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["status"] for r in records] == [INCORRECT, CORRECT]
+
+
+def test_hint_and_solution_print(capsys):
+    ex03b.q1.hint()
+    ex03b.q1.solution()
+    out = capsys.readouterr().out
+    assert "Hint (q1)" in out and "rng.laplace" in out
+
+
+# --- student notebooks -------------------------------------------------------------------
+
+SOLUTIONS = sorted((ROOT / "exercises" / "solutions").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_student_notebooks_are_in_sync(solution):
+    student = ROOT / "exercises" / solution.name
+    assert student.exists(), f"run: python -m privlearn.course build-exercises ({student})"
+    expected = student_version(nbformat.read(solution, as_version=4))
+    actual = nbformat.read(student, as_version=4)
+    assert [(c.cell_type, c.source) for c in actual.cells] == \
+        [(c.cell_type, c.source) for c in expected.cells], \
+        "out of sync: run python -m privlearn.course build-exercises"
+    for cell in actual.cells:
+        assert "BEGIN SOLUTION" not in cell.source
+        assert cell.cell_type != "code" or not cell.outputs
+
+
+def test_solution_blocks_become_placeholders():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    return x\n"
+                                  "    ### END SOLUTION\n\nq.check(f)"),
+        nbformat.v4.new_code_cell("a = None\n### BEGIN SOLUTION\na = 3\n### END SOLUTION\n"
+                                  "q.check(a)"),
+        nbformat.v4.new_code_cell("q.solution()"),
+    ])
+    out = student_version(nb)
+    assert [c.source for c in out.cells] == [
+        "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError\n\nq.check(f)",
+        "a = None\n# YOUR CODE HERE\nq.check(a)",
+    ]
+
+
+@pytest.mark.parametrize("source", ["### BEGIN SOLUTION\nx = 1",
+                                    "x = 1\n### END SOLUTION",
+                                    "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION"])
+def test_unbalanced_markers_are_refused(source):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    with pytest.raises(ValueError, match="SOLUTION"):
+        student_version(nb)
+
+
+# --- grading a folder ----------------------------------------------------------------
+
+def _with_answers(student: Path, answers: dict[int, str]) -> nbformat.NotebookNode:
+    nb = nbformat.read(student, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for index, source in answers.items():
+        code[index].source = source
+    return nb
+
+
+def test_grade_folder(tmp_path):
+    student = ROOT / "exercises" / "ex03b_differential_privacy.ipynb"
+    folder = tmp_path / "submitted"
+    folder.mkdir()
+    shutil.copy(student, folder / "blank_student.ipynb")
+    # ada answers q5 right and q2 wrong, and has a cell that raises
+    ada = _with_answers(student, {
+        2: "sigma = 1.0\nex.q2.check(sigma)",
+        5: "epsilon = np.log(20) / 10\nex.q5.check(epsilon)",
+        3: "answer = 1 / 0\nex.q3.check(answer)",
+    })
+    nbformat.write(ada, folder / "ada.ipynb")
+    (folder / "broken.ipynb").write_text("{ not json")
+
+    out = tmp_path / "grades.csv"
+    grade_folder(folder, out, timeout=120)
+    rows = list(csv.DictReader(out.open()))
+    by = {(r["student"], r["question"].split()[0]): r for r in rows}
+
+    assert by[("ada", "q5")]["status"] == CORRECT
+    assert by[("ada", "q2")]["status"] == INCORRECT
+    assert by[("ada", "q1")]["status"] == NOT_ATTEMPTED
+    assert by[("ada", "q3")]["status"] == NOT_ATTEMPTED            # crashed before checking
+    assert "ZeroDivisionError" in by[("ada", "(notebook)")]["message"]
+    assert all(by[("blank_student", f"q{i}")]["status"] == NOT_ATTEMPTED for i in range(1, 6))
+    assert ("blank_student", "(notebook)") not in by
+    assert by[("broken", "(notebook)")]["status"] == "error"
+    assert "not a valid notebook" in by[("broken", "(notebook)")]["message"]
+
+
+def test_a_notebook_that_loops_is_stopped(tmp_path):
+    student = ROOT / "exercises" / "ex03b_differential_privacy.ipynb"
+    looping = _with_answers(student, {1: "while True:\n    pass"})
+    nbformat.write(looping, tmp_path / "loops.ipynb")
+    rows = grade_notebook(tmp_path / "loops.ipynb", timeout=5)
+    assert rows[0]["question"] == "(notebook)" and rows[0]["status"] == "error"
+    assert "time limit of 5 s" in rows[0]["message"]
+    assert [r["status"] for r in rows[1:]] == [NOT_ATTEMPTED] * 5
+
+
+def test_grade_command_line_rejects_a_missing_folder(tmp_path):
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "privlearn.exercises", "grade",
+                           str(tmp_path / "nope"), "--out", str(tmp_path / "g.csv")],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "DIR must be a folder" in proc.stderr

@@ -66,11 +66,26 @@ def _normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:03d}"
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = _coalesce_streams(cell.outputs)
     text = nbformat.writes(nb)
     mapping = {old: f"{i + 1:032x}" for i, old in enumerate(_widget_ids_in_order(nb))}
     if mapping:
         text = _MODEL_ID.sub(lambda m: mapping.get(m.group(0), m.group(0)), text)
     return nbformat.reads(text, as_version=4)
+
+
+def _coalesce_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) chunks: how the kernel split them is timing."""
+    merged: list = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and prev is not None
+                and prev.get("output_type") == "stream" and prev.get("name") == out.get("name")):
+            prev["text"] = prev["text"] + out["text"]
+        else:
+            merged.append(out)
+    return merged
 
 
 def _widget_ids_in_order(nb: nbformat.NotebookNode) -> list[str]:

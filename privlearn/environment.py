@@ -11,7 +11,7 @@ import secrets
 import sys
 import time
 
-__all__ = ["REQUIRED", "gmpy2_speedup", "missing_packages", "versions"]
+__all__ = ["REQUIRED", "gmpy2_speedup", "missing_packages", "phe_uses_gmpy2", "versions"]
 
 #: import name -> what the course uses it for
 REQUIRED = {
@@ -45,6 +45,15 @@ def missing_packages() -> list[str]:
     return [name for name, version in versions().items() if version == "missing"]
 
 
+def phe_uses_gmpy2() -> bool:
+    """Whether phe found gmpy2 when it was imported (it then uses it for big powers)."""
+    try:
+        from phe import util
+    except ImportError:
+        return False
+    return bool(getattr(util, "HAVE_GMP", False))
+
+
 def gmpy2_speedup(*, bits: int = 2048, repeats: int = 20) -> float | None:
     """How many times faster gmpy2 computes a modular power than Python's ``pow``.
 
@@ -76,5 +85,6 @@ if __name__ == "__main__":
         print(f"{name:12s} {version}")
     speedup = gmpy2_speedup()
     print("gmpy2: missing (phe will be slow)" if speedup is None
-          else f"gmpy2 modular power speed-up: {speedup:.1f}x")
+          else f"gmpy2 modular power speed-up: {speedup:.1f}x; phe uses gmpy2: "
+               f"{phe_uses_gmpy2()}")
     sys.exit(1 if missing_packages() else 0)

@@ -59,7 +59,9 @@ def test_execute_twice_changes_nothing(tmp_path):
                                   "fig, ax = plt.subplots()\n_ = ax.plot([1, 2, 3])\n"
                                   "plots.show(fig)"),
         nbformat.v4.new_code_cell("import ipywidgets as w\nw.IntSlider(value=3)"),
-        nbformat.v4.new_code_cell("print({'b': 1, 'a': 2})\nprint(hash('privlearn'))"),
+        nbformat.v4.new_code_cell("import sys, time\nprint({'b': 1, 'a': 2})\n"
+                                  "sys.stdout.flush(); time.sleep(0.3)\n"
+                                  "print(hash('privlearn'))"),
     ])
     path = tmp_path / "t.ipynb"
     nbformat.write(nb, path)
@@ -70,6 +72,7 @@ def test_execute_twice_changes_nothing(tmp_path):
     outputs = [c["outputs"] for c in json.loads(first)["cells"]]
     assert list(outputs[0][0]["data"]) == ["image/png"]
     assert "widget" in json.dumps(outputs[1])
+    assert len(outputs[2]) == 1  # stdout chunks joined, however the kernel flushed them
 
 
 def test_readme_commands_exist():

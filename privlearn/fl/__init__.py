@@ -1,0 +1,32 @@
+"""Federated learning: FedAvg aggregation, client partitioning, simulation, DP-FedAvg.
+
+``fl`` may use ``dp``, ``mpc`` and ``he``; they never use ``fl``.
+"""
+
+from .fedavg import fedavg, weighted_sum
+from .partition import partition_dirichlet, partition_iid, partition_shards
+from .private import DPFedAvgAggregator, clip_update
+from .simulation import (
+    FedAvgAggregator,
+    FedAvgHistory,
+    evaluate,
+    local_sgd,
+    run_fedavg,
+    state_bytes,
+)
+
+__all__ = [
+    "DPFedAvgAggregator",
+    "FedAvgAggregator",
+    "FedAvgHistory",
+    "clip_update",
+    "evaluate",
+    "fedavg",
+    "local_sgd",
+    "partition_dirichlet",
+    "partition_iid",
+    "partition_shards",
+    "run_fedavg",
+    "state_bytes",
+    "weighted_sum",
+]

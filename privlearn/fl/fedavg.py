@@ -1,0 +1,122 @@
+"""Federated averaging: the server's aggregation step (McMahan et al. 2017).
+
+FedAvg minimises the article's objective  min_w Σ_i (n_i/n) L_i(w)  (McMahan, Moore,
+Ramage, Hampson & Agüera y Arcas 2017, "Communication-efficient learning of deep
+networks from decentralized data", AISTATS, Section 2): each client trains on its own
+data, and the server replaces the global model by the average of the client models
+weighted by n_i/n, the share of the training data each client holds.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+
+import torch
+
+__all__ = ["fedavg", "weighted_sum"]
+
+State = Mapping[str, torch.Tensor]
+
+
+def _check_weights(weights, count: int) -> list[float]:
+    if isinstance(weights, (str, bytes, Mapping)) or not hasattr(weights, "__len__"):
+        raise TypeError(f"weights must be a sequence of numbers, got {type(weights).__name__}")
+    weights = list(weights)
+    if len(weights) != count:
+        raise ValueError(f"weights must have one entry per state: got {len(weights)} weights "
+                         f"for {count} states")
+    out = []
+    for i, w in enumerate(weights):
+        if isinstance(w, torch.Tensor) and w.numel() == 1:
+            w = w.item()
+        if isinstance(w, bool) or not isinstance(w, numbers.Real):
+            raise TypeError(f"weights[{i}] must be a real number, got {type(w).__name__} {w!r}")
+        w = float(w)
+        if not math.isfinite(w) or w < 0:
+            raise ValueError(f"weights[{i}] must be finite and >= 0, got {w!r}")
+        out.append(w)
+    if sum(out) <= 0:
+        raise ValueError(f"weights must have a positive sum, got {out!r}")
+    return out
+
+
+def _check_states(states: Sequence[State]) -> list[str]:
+    if isinstance(states, Mapping) or not isinstance(states, Sequence):
+        raise TypeError(f"states must be a list of state dicts, got {type(states).__name__}")
+    if len(states) == 0:
+        raise ValueError("states must not be empty: there is nothing to aggregate")
+    keys = list(states[0].keys())
+    for i, st in enumerate(states):
+        if not isinstance(st, Mapping):
+            raise TypeError(f"states[{i}] must be a state dict, got {type(st).__name__}")
+        if set(st.keys()) != set(keys):
+            missing = sorted(set(keys) - set(st.keys()))
+            extra = sorted(set(st.keys()) - set(keys))
+            raise ValueError(f"states[{i}] has different keys from states[0]: missing "
+                             f"{missing}, unexpected {extra}")
+        for k in keys:
+            t = st[k]
+            if not isinstance(t, torch.Tensor):
+                raise TypeError(f"states[{i}][{k!r}] must be a tensor, got {type(t).__name__}")
+            if t.shape != states[0][k].shape:
+                raise ValueError(f"states[{i}][{k!r}] has shape {tuple(t.shape)}, but "
+                                 f"states[0][{k!r}] has {tuple(states[0][k].shape)}")
+    return keys
+
+
+def weighted_sum(states: Sequence[State], weights: Sequence[float]) -> dict[str, torch.Tensor]:
+    """Σ_i w_i · state_i per key, in float64, not normalised; checked as in :func:`fedavg`."""
+    keys = _check_states(states)
+    w = _check_weights(weights, len(states))
+    return _weighted_sum(keys, states, w)
+
+
+def _weighted_sum(keys, states, w) -> dict[str, torch.Tensor]:
+    out = {}
+    for k in keys:
+        acc = torch.zeros(states[0][k].shape, dtype=torch.float64)
+        for wi, st in zip(w, states, strict=True):
+            acc += wi * st[k].detach().to(torch.float64)
+        out[k] = acc
+    return out
+
+
+def fedavg(states: Sequence[State], weights: Sequence[float]) -> dict[str, torch.Tensor]:
+    """Weighted average of model state dicts: Σ_i (w_i / Σ_j w_j) · state_i.
+
+    Parameters
+    ----------
+    states : list of dict
+        ``model.state_dict()`` of each client: same keys, same shapes. Buffers (e.g.
+        batch-norm statistics) are averaged like parameters.
+    weights : list of float
+        w_i >= 0 with a positive sum; use the clients' example counts n_i for FedAvg.
+
+    Returns
+    -------
+    dict
+        A new state dict. Each entry is computed in float64 and cast back to the dtype
+        of ``states[0]``'s entry (integer buffers are rounded, e.g. batch counters).
+        The inputs are never modified.
+
+    Examples
+    --------
+    >>> a = {"w": torch.tensor([1.0, 2.0])}
+    >>> b = {"w": torch.tensor([3.0, 6.0])}
+    >>> fedavg([a, b], [1, 3])["w"].tolist()
+    [2.5, 5.0]
+    """
+    keys = _check_states(states)
+    w = _check_weights(weights, len(states))
+    sums = _weighted_sum(keys, states, w)
+    total = math.fsum(w)
+    out = {}
+    for k, v in sums.items():
+        avg = v / total
+        dtype = states[0][k].dtype
+        if not (dtype.is_floating_point or dtype.is_complex):
+            avg = avg.round()
+        out[k] = avg.to(dtype)
+    return out

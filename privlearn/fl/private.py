@@ -1,0 +1,102 @@
+"""Client-level differential privacy for FedAvg (McMahan et al. 2018).
+
+DP-FedAvg (McMahan, Ramage, Talwar & Zhang 2018, "Learning differentially private
+recurrent language models", ICLR, Algorithm 1) protects whole clients: whatever one
+client's data, the global model moves almost the same. Each round
+
+1. each client is sampled independently with probability q (Poisson sampling);
+2. each sampled client's update Δ_k = θ_k − θ is clipped to L2 norm S;
+3. the server averages with the fixed denominator qK (K clients in all), so one client
+   changes the sum by at most S, and adds N(0, (σS/(qK))² I):
+   θ ← θ + Σ_k clip(Δ_k) / (qK) + N(0, (σS / (qK))² I).
+
+Clients are weighted equally (the paper's w_k = 1 case): weighting by example counts
+would let a large client move the model further, raising the sensitivity. Each round is
+one step of the sampled Gaussian mechanism with rate q and noise multiplier σ, so the
+RDP accountant of :mod:`privlearn.dp` gives ε over the rounds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .._random import as_generator
+from .._torch import torch_generator
+from .._validation import check_probability, check_real
+from ..dp import RDPAccountant
+from .simulation import state_bytes
+
+__all__ = ["DPFedAvgAggregator", "clip_update"]
+
+
+def clip_update(update: dict[str, torch.Tensor], clip_norm: float
+                ) -> tuple[dict[str, torch.Tensor], float]:
+    """Scale an update so its global L2 norm is at most ``clip_norm``; return it and the
+    norm before clipping."""
+    norm = math.sqrt(sum(float((t.to(torch.float64) ** 2).sum()) for t in update.values()))
+    factor = min(1.0, clip_norm / norm) if norm > 0 else 1.0
+    return {k: t * factor for k, t in update.items()}, norm
+
+
+class DPFedAvgAggregator:
+    """Clip each client's update, average with a fixed denominator, add Gaussian noise.
+
+    Parameters
+    ----------
+    clip_norm : float
+        S > 0, the L2 bound on one client's update (all parameters together).
+    noise_multiplier : float
+        σ >= 0; the noise on the sum of clipped updates has standard deviation σ·S.
+    delta : float
+        δ in (0, 1) at which :meth:`epsilon` reports.
+    """
+
+    sampling = "poisson"
+
+    def __init__(self, clip_norm: float, noise_multiplier: float, *, delta: float = 1e-5
+                 ) -> None:
+        self.clip_norm = check_real("clip_norm", clip_norm, low=0.0)
+        self.noise_multiplier = check_real("noise_multiplier", noise_multiplier, low=0.0,
+                                           low_open=False)
+        self.delta = check_probability("delta", delta)
+        self.accountant = RDPAccountant()
+        self.norms: list[list[float]] = []  # per round, the clients' norms before clipping
+        self._k = None
+        self._q = None
+        self._gen = None
+
+    def start(self, *, num_clients: int, client_fraction: float, rng) -> None:
+        self._k, self._q = num_clients, client_fraction
+        self._gen = torch_generator(as_generator(rng))
+
+    def aggregate(self, global_state, client_states, num_examples):
+        if self._gen is None:
+            raise RuntimeError("DPFedAvgAggregator.start must be called before aggregate "
+                               "(run_fedavg does this)")
+        denom = self._q * self._k
+        total = {k: torch.zeros(v.shape, dtype=torch.float64) for k, v in global_state.items()}
+        norms = []
+        for state in client_states:
+            delta = {k: state[k].to(torch.float64) - global_state[k].to(torch.float64)
+                     for k in global_state}
+            clipped, norm = clip_update(delta, self.clip_norm)
+            norms.append(norm)
+            for k in total:
+                total[k] += clipped[k]
+        self.norms.append(norms)
+        std = self.noise_multiplier * self.clip_norm / denom
+        new_state = {}
+        for k, g in global_state.items():
+            noise = torch.randn(g.shape, generator=self._gen, dtype=torch.float64) * std
+            new_state[k] = (g.to(torch.float64) + total[k] / denom + noise).to(g.dtype)
+        self.accountant.step(noise_multiplier=self.noise_multiplier, sample_rate=self._q)
+        return new_state
+
+    def upload_bytes(self, state) -> int:
+        return state_bytes(state)
+
+    def epsilon(self, delta: float | None = None) -> float:
+        """ε spent so far at ``delta`` (default: the δ given at construction)."""
+        return self.accountant.get_epsilon(self.delta if delta is None else delta)

@@ -38,7 +38,7 @@ from torch.func import functional_call, grad, vmap
 
 from .._random import RNGLike
 from .._torch import torch_generator
-from .._validation import check_int, check_real
+from .._validation import check_int, check_probability, check_real
 from .accountant import RDPAccountant
 
 __all__ = [
@@ -298,6 +298,7 @@ def train_dp_sgd(
     lr = check_real("lr", lr, low=0.0)
     sigma = check_real("noise_multiplier", noise_multiplier, low=0.0, low_open=False)
     clip = check_real("max_grad_norm", max_grad_norm, low=0.0)
+    check_probability("delta", delta)
     q = batch_size / n
     steps = max(1, round(epochs * n / batch_size))
     gen = torch_generator(rng)

@@ -14,9 +14,12 @@ import numpy as np
 from matplotlib.figure import Figure
 
 __all__ = [
+    "accuracy_curves",
     "composition_curves",
+    "label_distribution",
     "laplace_accuracy_panel",
     "neighbour_histograms",
+    "privacy_utility",
     "show",
     "sigma_vs_epsilon",
 ]
@@ -96,5 +99,54 @@ def laplace_accuracy_panel(epsilons, *, sensitivity: float = 1.0) -> Figure:
         ax2.plot([eps], [sensitivity * np.log(20) / eps], "o", color=f"C{i}")
     ax2.set(xscale="log", yscale="log", xlabel="ε",
             ylabel="error bound (95% of releases)", title="Accuracy: |noise| ≤ Δ·ln(20)/ε")
+    fig.tight_layout()
+    return fig
+
+
+def label_distribution(partitions: dict, labels, *, num_classes: int = 10) -> Figure:
+    """One panel per partitioning: stacked bars of each client's label counts."""
+    labels = np.asarray(labels)
+    fig, axes = plt.subplots(1, len(partitions), figsize=(4.2 * len(partitions), 3.2))
+    axes = np.atleast_1d(axes)
+    cmap = plt.get_cmap("tab10")
+    for ax, (name, parts) in zip(axes, partitions.items(), strict=True):
+        counts = np.array([np.bincount(labels[p], minlength=num_classes) for p in parts])
+        bottom = np.zeros(len(parts))
+        for c in range(num_classes):
+            ax.bar(np.arange(len(parts)), counts[:, c], bottom=bottom, color=cmap(c),
+                   width=0.85, label=str(c))
+            bottom += counts[:, c]
+        ax.set(title=name, xlabel="client")
+    axes[0].set_ylabel("examples")
+    axes[-1].legend(title="digit", fontsize=7, ncol=2, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def accuracy_curves(histories: dict, *, title: str, target: float | None = None) -> Figure:
+    """Test accuracy per round, one line per run (``FedAvgHistory`` objects)."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for label, hist in histories.items():
+        ax.plot(np.arange(1, len(hist.accuracy) + 1), hist.accuracy, label=label)
+    if target is not None:
+        ax.axhline(target, color="grey", ls=":", label=f"target {target:g}")
+    ax.set(xlabel="round", ylabel="test accuracy", ylim=(0, 1), title=title)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def privacy_utility(epsilons, accuracies, *, baseline: float, title: str,
+                    labels=None) -> Figure:
+    """Accuracy against ε (log scale), with the non-private accuracy as a line."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    ax.plot(epsilons, accuracies, "o-", label="private")
+    if labels is not None:
+        for e, a, text in zip(epsilons, accuracies, labels, strict=True):
+            ax.annotate(text, (e, a), textcoords="offset points", xytext=(4, -12), fontsize=8)
+    ax.axhline(baseline, color="C3", ls="--", label=f"non-private ({baseline:.2f})")
+    ax.set(xscale="log", xlabel="ε (δ = 1e-5)", ylabel="test accuracy", ylim=(0, 1),
+           title=title)
+    ax.legend(loc="lower right")
     fig.tight_layout()
     return fig

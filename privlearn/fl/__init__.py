@@ -5,7 +5,7 @@
 
 from .fedavg import fedavg, weighted_sum
 from .partition import partition_dirichlet, partition_iid, partition_shards
-from .private import DPFedAvgAggregator, clip_update
+from .private import DPFedAvgAggregator, LocalDPSGD, clip_update
 from .simulation import (
     FedAvgAggregator,
     FedAvgHistory,
@@ -19,6 +19,7 @@ __all__ = [
     "DPFedAvgAggregator",
     "FedAvgAggregator",
     "FedAvgHistory",
+    "LocalDPSGD",
     "clip_update",
     "evaluate",
     "fedavg",

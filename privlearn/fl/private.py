@@ -1,4 +1,11 @@
-"""Client-level differential privacy for FedAvg (McMahan et al. 2018).
+"""Differential privacy in federated learning: client level and example level.
+
+**Example level, on each client** (:class:`LocalDPSGD`): every client trains with
+DP-SGD (Abadi et al. 2016), so each of its *examples* is protected in what it sends.
+Each client keeps its own RDP accountant; a client's ε composes over all the rounds it
+took part in.
+
+**Client level** (:class:`DPFedAvgAggregator`), the server's side:
 
 DP-FedAvg (McMahan, Ramage, Talwar & Zhang 2018, "Learning differentially private
 recurrent language models", ICLR, Algorithm 1) protects whole clients: whatever one
@@ -26,9 +33,10 @@ from .._random import as_generator
 from .._torch import torch_generator
 from .._validation import check_probability, check_real
 from ..dp import RDPAccountant
+from ..dp.dpsgd import dp_sgd_step, poisson_batches
 from .simulation import state_bytes
 
-__all__ = ["DPFedAvgAggregator", "clip_update"]
+__all__ = ["DPFedAvgAggregator", "LocalDPSGD", "clip_update"]
 
 
 def clip_update(update: dict[str, torch.Tensor], clip_norm: float
@@ -100,3 +108,60 @@ class DPFedAvgAggregator:
     def epsilon(self, delta: float | None = None) -> float:
         """ε spent so far at ``delta`` (default: the δ given at construction)."""
         return self.accountant.get_epsilon(self.delta if delta is None else delta)
+
+
+class LocalDPSGD:
+    """Local training by DP-SGD on each client, with one RDP accountant per client.
+
+    Pass an instance as ``run_fedavg(..., local_train=LocalDPSGD(...))``. Each round a
+    client takes round(epochs · n_k / batch_size) DP-SGD steps with Poisson sampling
+    rate q_k = batch_size / n_k (see :func:`privlearn.dp.dpsgd.train_dp_sgd`).
+
+    Parameters
+    ----------
+    epochs : float
+        Local passes per round.
+    batch_size : int
+        Expected local batch size.
+    lr : float
+        Local learning rate.
+    noise_multiplier : float
+        σ >= 0 of DP-SGD.
+    max_grad_norm : float
+        Per-example clipping norm C > 0.
+    delta : float
+        δ at which :meth:`epsilon` reports.
+    """
+
+    def __init__(self, *, epochs: float, batch_size: int, lr: float, noise_multiplier: float,
+                 max_grad_norm: float, delta: float = 1e-5) -> None:
+        self.epochs = check_real("epochs", epochs, low=0.0)
+        self.batch_size = int(check_real("batch_size", batch_size, low=0.0))
+        self.lr = check_real("lr", lr, low=0.0)
+        self.noise_multiplier = check_real("noise_multiplier", noise_multiplier, low=0.0,
+                                           low_open=False)
+        self.max_grad_norm = check_real("max_grad_norm", max_grad_norm, low=0.0)
+        self.delta = check_probability("delta", delta)
+        self.accountants: dict[int, RDPAccountant] = {}
+
+    def __call__(self, model, x, y, *, client: int, generator) -> None:
+        n = x.shape[0]
+        if self.batch_size > n:
+            raise ValueError(f"batch_size must not exceed a client's data (got "
+                             f"batch_size={self.batch_size}, client {client} has {n})")
+        q = self.batch_size / n
+        steps = max(1, round(self.epochs * n / self.batch_size))
+        model.train()
+        for idx in poisson_batches(n, sample_rate=q, steps=steps, generator=generator):
+            dp_sgd_step(model, torch.nn.functional.cross_entropy, x[idx], y[idx], lr=self.lr,
+                        noise_multiplier=self.noise_multiplier,
+                        max_grad_norm=self.max_grad_norm, expected_batch_size=q * n,
+                        generator=generator)
+        acc = self.accountants.setdefault(client, RDPAccountant())
+        acc.step(noise_multiplier=self.noise_multiplier, sample_rate=q, steps=steps)
+
+    def epsilon(self, delta: float | None = None) -> float:
+        """The largest ε of any client so far (each client's examples are protected at
+        least this well)."""
+        d = self.delta if delta is None else delta
+        return max((a.get_epsilon(d) for a in self.accountants.values()), default=0.0)

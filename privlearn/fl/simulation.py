@@ -179,8 +179,9 @@ def run_fedavg(
     rng : numpy.random.Generator, int or None
         Seeds everything: initialisation, client sampling, local shuffling.
     local_train : callable, optional
-        ``local_train(model, x, y, generator=...)`` replacing plain local SGD (e.g.
-        DP-SGD on each client); it trains ``model`` in place.
+        ``local_train(model, x, y, *, client, generator)`` replacing plain local SGD,
+        e.g. :class:`~privlearn.fl.private.LocalDPSGD`; it trains ``model`` in place.
+        ``client`` is the client's index, ``generator`` a ``torch.Generator``.
     """
     _check_clients(client_data)
     rounds = check_int("rounds", rounds, low=1)
@@ -211,7 +212,7 @@ def run_fedavg(
                 local_sgd(worker, x, y, epochs=local_epochs, batch_size=batch_size, lr=lr,
                           generator=tgen)
             else:
-                local_train(worker, x, y, generator=tgen)
+                local_train(worker, x, y, client=c, generator=tgen)
             state = {k: v.detach().clone() for k, v in worker.state_dict().items()}
             up += agg.upload_bytes(state)
             states.append(state)

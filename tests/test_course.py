@@ -17,8 +17,9 @@ def _code_cells(path):
 
 def test_there_are_notebooks():
     names = {p.stem for p in NOTEBOOKS}
-    assert {"00_start_here", "03b_differential_privacy",
-            "ex03b_differential_privacy"} <= names
+    assert {"00_start_here", "03a_federated_learning", "03b_differential_privacy",
+            "04_best_practice", "ex03a_federated_learning", "ex03b_differential_privacy",
+            "ex04_best_practice"} <= names
 
 
 def test_at_most_15_percent_of_code_cells_skip_output_comparison():

@@ -10,10 +10,12 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+import torch
+from torch import nn
 
 from privlearn.course import ROOT, student_version
 from privlearn.dp import advanced_composition, analytic_gaussian_sigma
-from privlearn.exercises import CORRECT, INCORRECT, NOT_ATTEMPTED, ex03b
+from privlearn.exercises import CORRECT, INCORRECT, NOT_ATTEMPTED, ex03a, ex03b, ex04
 from privlearn.exercises.grade import grade_folder, grade_notebook
 
 
@@ -62,7 +64,82 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("question", list(CASES), ids=lambda q: q.name)
+def _weighted(states, sizes):
+    n = sum(sizes)
+    return {k: sum(w / n * s[k] for s, w in zip(states, sizes, strict=True)) for k in states[0]}
+
+
+def _in_place(states, sizes):
+    out = states[0]
+    for k in out:
+        out[k].mul_(sizes[0] / sum(sizes))
+        for s, w in zip(states[1:], sizes[1:], strict=True):
+            out[k].add_(w / sum(sizes) * s[k])
+    return out
+
+
+def _rounds_to(acc, target):
+    return next((r for r, a in enumerate(acc, start=1) if a >= target), None)
+
+
+def _train(model, x, y, lr):
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(20):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+
+def _train_other(model, x, y, lr):  # the article's bug: an optimiser over another model
+    other = nn.Linear(5, 2)
+    opt = torch.optim.SGD(other.parameters(), lr=lr)
+    for _ in range(20):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+
+def _eps_q4(method):
+    from privlearn.dp import RDPAccountant
+
+    acc = RDPAccountant()
+    acc.step(noise_multiplier=1.1, sample_rate=256 / 60_000, steps=round(15 * 60_000 / 256))
+    return acc.get_epsilon(1e-5, method=method)
+
+
+CASES.update({
+    ex03a.q1: {"right": [0.6, 0.15, 0.25],
+               "wrong": [[1 / 3] * 3, [120, 30, 50], [0.5, 0.25, 0.25], [0.6, 0.4], "abc"],
+               "blank": None},
+    ex03a.q2: {"right": _weighted,
+               "wrong": [_in_place,
+                         lambda st, sz: {k: sum(s[k] for s in st) / len(st) for k in st[0]},
+                         lambda st, sz: st[0], lambda st, sz: 1 / 0],
+               "blank": _not_implemented},
+    ex03a.q3: {"right": 0.0, "wrong": [3.0, 1.0, "0"], "blank": None},
+    ex03a.q4: {"right": _rounds_to,
+               "wrong": [lambda a, t: next((r for r, x in enumerate(a) if x >= t), None),
+                         lambda a, t: next((r for r, x in enumerate(a, 1) if x > t), None),
+                         lambda a, t: len(a)],
+               "blank": _not_implemented},
+    ex04.q1: {"right": _train, "wrong": [_train_other, lambda m, x, y, lr: None],
+              "blank": _not_implemented},
+    ex04.q2: {"right": lambda g, c: g * torch.clamp(c / (g.norm(dim=1, keepdim=True) + 1e-12),
+                                                    max=1.0),
+              "wrong": [lambda g, c: g / g.norm(dim=1, keepdim=True),
+                        lambda g, c: g * min(1.0, c / g.norm().item()),
+                        lambda g, c: g.clamp(-c, c),
+                        lambda g, c: g.mul_(0.5)],
+              "blank": _not_implemented},
+    ex04.q3: {"right": (256 / 60_000, round(15 * 60_000 / 256)),
+              "wrong": [(256, 3516), (256 / 60_000, 15), (0.01, 3516), 0.004],
+              "blank": None},
+    ex04.q4: {"right": _eps_q4("improved"), "wrong": [_eps_q4("classic"), 3.01, "1.28"],
+              "blank": None},
+})
+
+
+@pytest.mark.parametrize("question", list(CASES), ids=lambda q: f"{q.exercise}.{q.name}")
 def test_checker_right_wrong_blank(question):
     case = CASES[question]
     right = question.evaluate(case["right"])
@@ -75,8 +152,20 @@ def test_checker_right_wrong_blank(question):
     assert question.evaluate(case["blank"]).status == NOT_ATTEMPTED
 
 
-def test_every_question_is_covered_here():
-    assert set(CASES) == set(ex03b.QUESTIONS)
+def test_every_question_of_every_exercise_is_covered_here():
+    import importlib
+    import pkgutil
+
+    import privlearn.exercises as package
+
+    modules = [importlib.import_module(f"privlearn.exercises.{m.name}")
+               for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("ex")]
+    questions = {q for m in modules for q in m.QUESTIONS}
+    assert questions == set(CASES)
+    # and every exercise module has its solution notebook
+    for m in modules:
+        stem = m.__name__.rsplit(".", 1)[1]
+        assert list((ROOT / "exercises" / "solutions").glob(f"{stem}_*.ipynb")), stem
 
 
 def test_check_prints_and_logs(tmp_path, monkeypatch, capsys):

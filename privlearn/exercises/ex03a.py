@@ -1,0 +1,159 @@
+"""Checkers for ``ex03a_federated_learning``.
+
+q1 the FedAvg weights n_i/n; q2 write the weighted aggregation of state dicts; q3 what
+the article's aggregation returns; q4 rounds to a target accuracy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from ..fl import fedavg
+from ._checks import expect_number
+from ._core import Incorrect, Question, call_student
+
+EXERCISE = "ex03a"
+
+# ---------------------------------------------------------------- q1 weights
+
+_Q1_SIZES = (120, 30, 50)
+
+
+def _check_q1(answer) -> str:
+    try:
+        w = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise Incorrect("answer with a list or array of three numbers") from exc
+    if w.shape != (3,):
+        raise Incorrect(f"answer with one weight per client (3), got shape {w.shape}")
+    right = np.array(_Q1_SIZES) / sum(_Q1_SIZES)
+    if np.allclose(w, 1 / 3):
+        raise Incorrect("equal weights ignore how much data each client holds")
+    if np.allclose(w, _Q1_SIZES):
+        raise Incorrect("these are the counts n_i; divide by n = 200 so the weights sum to 1")
+    if not np.allclose(w, right, rtol=1e-9, atol=1e-12):
+        raise Incorrect(f"the weights should be n_i / n; yours sum to {w.sum():.4g}")
+    return "these checks passed: n_i / n = 0.6, 0.15, 0.25"
+
+
+q1 = Question(
+    EXERCISE, "q1", title="the FedAvg weights", checker=_check_q1,
+    hint="The objective is Σ (n_i / n) L_i(w): each client's weight is its share of all "
+         "the training examples.",
+    solution="""
+        sizes = np.array([120, 30, 50])
+        weights = sizes / sizes.sum()
+    """,
+)
+
+# ---------------------------------------------------------------- q2 aggregation
+
+
+def _random_states(k: int, seed: int):
+    g = torch.Generator().manual_seed(seed)
+    return [{"fc.weight": torch.randn(4, 3, generator=g), "fc.bias": torch.randn(4, generator=g)}
+            for _ in range(k)]
+
+
+def _check_q2(fn) -> str:
+    for k, sizes, seed in ((3, [120, 30, 50], 0), (2, [1, 1], 1), (4, [5, 0, 7, 1], 2)):
+        states = _random_states(k, seed)
+        copies = [{key: t.clone() for key, t in s.items()} for s in states]
+        got = call_student(fn, states, sizes)
+        if not isinstance(got, dict) or set(got) != set(states[0]):
+            raise Incorrect("return a dict with the same keys as each client's state dict")
+        for s, c in zip(states, copies, strict=True):
+            if any(not torch.equal(s[key], c[key]) for key in s):
+                raise Incorrect("your function changed a client's tensors: build new ones "
+                                "instead (that is how the article's code went wrong)")
+        right = fedavg(states, sizes)
+        for key in right:
+            val = torch.as_tensor(got[key])
+            if val.shape != right[key].shape:
+                raise Incorrect(f"{key!r} has shape {tuple(val.shape)}, expected "
+                                f"{tuple(right[key].shape)}")
+            if torch.allclose(val.double(), torch.stack([s[key] for s in states]).double()
+                              .mean(0), atol=1e-6) and len(set(sizes)) > 1:
+                raise Incorrect("this is the plain mean: weight each client by n_i / n")
+            if not torch.allclose(val.double(), right[key].double(), atol=1e-5):
+                raise Incorrect(f"{key!r} is not the weighted average for sizes {sizes}")
+    return ("these checks passed: the weighted average matches privlearn.fl.fedavg on three "
+            "cases, and the inputs are left untouched")
+
+
+q2 = Question(
+    EXERCISE, "q2", title="the weighted aggregation", checker=_check_q2,
+    hint="For each key, Σ_i (n_i / n) · states[i][key]. Start each sum from a new tensor "
+         "(torch.zeros_like) rather than from one of the inputs.",
+    solution="""
+        def aggregate(states, sizes):
+            n = sum(sizes)
+            return {key: sum(size / n * s[key] for s, size in zip(states, sizes))
+                    for key in states[0]}
+    """,
+)
+
+# ---------------------------------------------------------------- q3 the article's aggregation
+
+
+def _check_q3(answer) -> str:
+    value = expect_number(answer, "your answer")
+    if math.isclose(value, 0.0, abs_tol=1e-12):
+        return ("these checks passed: 0. The parameter is zeroed, then n_i/n times that zero "
+                "is added once per client")
+    if math.isclose(value, 3.0):
+        raise Incorrect("3.0 would be right for a correct average of identical models; look "
+                        "at what `param.data` holds after `param.data.zero_()`")
+    raise Incorrect(f"{value:g} is not what the code computes; run it in your head line by "
+                    "line, starting with `param.data.zero_()`")
+
+
+q3 = Question(
+    EXERCISE, "q3", title="what the article's aggregation returns", checker=_check_q3,
+    hint="`param.data.zero_()` sets the parameter to 0. What is `x / n * param.data` then?",
+    solution="""
+        value = 0.0   # zero_() first, then only multiples of that zero are added
+    """,
+)
+
+# ---------------------------------------------------------------- q4 rounds to target
+
+_Q4_CASES = (
+    ([0.2, 0.5, 0.85, 0.84, 0.9], 0.85, 3),
+    ([0.2, 0.5, 0.6], 0.85, None),
+    ([0.9, 0.95], 0.9, 1),
+    ([0.1, 0.899999, 0.9], 0.9, 3),
+)
+
+
+def _check_q4(fn) -> str:
+    for acc, target, right in _Q4_CASES:
+        got = call_student(fn, list(acc), target)
+        if right is None and got is not None:
+            raise Incorrect(f"for {acc} the target {target} is never reached: return None, "
+                            f"got {got!r}")
+        if right is not None and got == right - 1:
+            raise Incorrect("rounds are counted from 1: the first round is round 1")
+        if got != right:
+            raise Incorrect(f"for accuracies {acc} and target {target} expected {right}, "
+                            f"got {got!r}")
+    return "these checks passed: first round at or above the target, counted from 1; None if never"
+
+
+q4 = Question(
+    EXERCISE, "q4", title="rounds to a target accuracy", checker=_check_q4,
+    hint="Walk through the list with enumerate(..., start=1) and return at the first "
+         "accuracy >= target.",
+    solution="""
+        def rounds_to(accuracies, target):
+            for r, acc in enumerate(accuracies, start=1):
+                if acc >= target:
+                    return r
+            return None
+    """,
+)
+
+QUESTIONS = (q1, q2, q3, q4)

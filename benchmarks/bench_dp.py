@@ -1,15 +1,13 @@
 """Speed of privlearn.dp against its targets (issue 2), as a table.
 
-    python benchmarks/bench_dp.py [--notebooks]
+    python benchmarks/bench_dp.py
 
 Ratios are measured in one run, side by side, so machine noise affects both sides.
 """
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +16,6 @@ from privlearn import dp
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _table import best_time, machine, print_table
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
@@ -63,25 +59,5 @@ def main() -> None:
                 rows)
 
 
-def notebooks() -> None:
-    rows = []
-    paths = [ROOT / "notebooks" / "00_start_here.ipynb",
-             ROOT / "notebooks" / "03b_differential_privacy.ipynb",
-             ROOT / "exercises" / "solutions" / "ex03b_differential_privacy.ipynb"]
-    for path in paths:
-        t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                               str(path.relative_to(ROOT))], cwd=ROOT, capture_output=True,
-                              text=True)
-        secs = time.perf_counter() - t0
-        status = "passed" if proc.returncode == 0 else "FAILED"
-        rows.append([str(path.relative_to(ROOT)), f"{secs:.1f} s", "< 30 s",
-                     status if secs < 30 else f"{status}, too slow"])
-    print_table("nbval, one notebook at a time (pytest start-up and kernel included)",
-                ["notebook", "seconds", "target", "result"], rows)
-
-
 if __name__ == "__main__":
     main()
-    if "--notebooks" in sys.argv:
-        notebooks()

@@ -3,6 +3,7 @@
 ``fl`` may use ``dp``, ``mpc`` and ``he``; they never use ``fl``.
 """
 
+from .encrypted import PaillierAggregator, flatten_state, unflatten_state
 from .fedavg import fedavg, weighted_sum
 from .partition import partition_dirichlet, partition_iid, partition_shards
 from .private import DPFedAvgAggregator, LocalDPSGD, clip_update
@@ -20,14 +21,17 @@ __all__ = [
     "FedAvgAggregator",
     "FedAvgHistory",
     "LocalDPSGD",
+    "PaillierAggregator",
     "clip_update",
     "evaluate",
     "fedavg",
+    "flatten_state",
     "local_sgd",
     "partition_dirichlet",
     "partition_iid",
     "partition_shards",
     "run_fedavg",
     "state_bytes",
+    "unflatten_state",
     "weighted_sum",
 ]

@@ -1,0 +1,150 @@
+"""Encrypted vectors, packing and encrypted scoring on phe keys."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from phe import paillier as phe
+
+from privlearn.he import (
+    EncryptedVector,
+    PackedVector,
+    decrypt_vector,
+    encrypt_vector,
+    encrypted_dot,
+    encrypted_sum,
+    encrypted_weighted_average,
+    pack_encrypt,
+    packing_layout,
+    unpack_decrypt,
+)
+
+P = 2.0**-20  # precision used below; errors are at most P/2 per value and summand
+
+
+def test_round_trip_and_shape(small_phe_keys):
+    pk, sk = small_phe_keys
+    x = np.array([[0.5, -1.25], [3.0, -1e-3]])
+    out = decrypt_vector(sk, encrypt_vector(pk, x, precision=P))
+    assert out.shape == (2, 2)
+    np.testing.assert_allclose(out, x, atol=P / 2)
+    assert isinstance(decrypt_vector(sk, encrypt_vector(pk, 2.5, precision=P)), float)
+
+
+@settings(max_examples=15, deadline=None)
+@given(data=hnp.arrays(np.float64, (3, 6), elements=st.floats(-100, 100)),
+       weights=st.lists(st.integers(0, 50), min_size=3, max_size=3).filter(lambda w: sum(w)))
+def test_sums_and_weighted_averages_match_numpy(small_phe_keys, data, weights):
+    pk, sk = small_phe_keys
+    enc = [encrypt_vector(pk, row, precision=P) for row in data]
+    np.testing.assert_allclose(decrypt_vector(sk, encrypted_sum(enc)), data.sum(0),
+                               atol=3 * P)
+    np.testing.assert_allclose(decrypt_vector(sk, encrypted_weighted_average(enc, weights)),
+                               np.average(data, axis=0, weights=weights), atol=P)
+
+
+def test_float_weights(small_phe_keys):
+    pk, sk = small_phe_keys
+    rows = np.array([[1.0, -2.0], [3.0, 4.0]])
+    enc = [encrypt_vector(pk, r, precision=P) for r in rows]
+    got = decrypt_vector(sk, encrypted_weighted_average(enc, [0.3, 0.7]))
+    np.testing.assert_allclose(got, 0.3 * rows[0] + 0.7 * rows[1], atol=1e-5)
+
+
+@settings(max_examples=10, deadline=None)
+@given(data=hnp.arrays(np.float64, (4, 300), elements=st.floats(-8, 8)))
+def test_packed_sums_decrypt_like_unpacked_ones(phe_keys, data):
+    pk, sk = phe_keys
+    packed = [pack_encrypt(pk, row, precision=P, max_summands=4, max_abs=8) for row in data]
+    assert len(packed[0]) < 300 / 10                 # at least 10 values per ciphertext
+    got = unpack_decrypt(sk, encrypted_sum(packed))
+    np.testing.assert_allclose(got, data.sum(0), atol=4 * P)
+    weighted = unpack_decrypt(sk, encrypted_weighted_average(packed[:2], [1, 1]))
+    np.testing.assert_allclose(weighted, data[:2].mean(0), atol=P)
+
+
+def test_packing_layout_numbers(phe_keys):
+    pk, _ = phe_keys
+    m, bits, slots = packing_layout(pk, precision=2**-10, max_summands=5, max_abs=4)
+    assert m == 4 * 1024 and bits == (2 * m * 5).bit_length() and 2 * m * 5 < 2**bits
+    assert slots == (pk.n.bit_length() - 1) // bits
+
+
+def test_packed_sum_beyond_max_summands_is_refused(small_phe_keys):
+    pk, _ = small_phe_keys
+    packed = [pack_encrypt(pk, [1.0, -1.0], precision=P, max_summands=2, max_abs=1)
+              for _ in range(3)]
+    encrypted_sum(packed[:2])
+    with pytest.raises(OverflowError, match="max_summands=2"):
+        encrypted_sum(packed)
+    with pytest.raises(OverflowError, match="max_summands"):
+        encrypted_weighted_average(packed[:2], [2, 1])
+    with pytest.raises(TypeError, match="integer weights"):
+        encrypted_weighted_average(packed[:2], [0.5, 0.5])
+
+
+def test_unpacked_overflow_is_detected_not_wrapped(small_phe_keys):
+    pk, sk = small_phe_keys
+    big = pk.max_int * P * 0.9                        # each fits, their sum does not
+    enc = [encrypt_vector(pk, [big], precision=P) for _ in range(2)]
+    with pytest.raises(OverflowError, match="overflow band"):
+        decrypt_vector(sk, encrypted_sum(enc))
+
+
+def test_encrypted_dot_scores_like_plaintext(small_phe_keys):
+    pk, sk = small_phe_keys
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=(5, 4)), rng.normal(size=4)
+    enc = encrypt_vector(pk, x, precision=P)
+    got = decrypt_vector(sk, encrypted_dot(enc, w, intercept=-0.75))
+    np.testing.assert_allclose(got, x @ w - 0.75, atol=1e-4)
+    one = decrypt_vector(sk, encrypted_dot(encrypt_vector(pk, x[0], precision=P), w))
+    assert one == pytest.approx(x[0] @ w, abs=1e-4)
+
+
+@pytest.mark.parametrize("call, exc, words", [
+    (lambda pk: encrypt_vector(pk, [1.0, float("nan")]), ValueError, "finite"),
+    (lambda pk: encrypt_vector(pk, [float("inf")]), ValueError, "finite"),
+    (lambda pk: encrypt_vector(pk, []), ValueError, "empty"),
+    (lambda pk: encrypt_vector(pk, ["a"]), TypeError, "values"),
+    (lambda pk: encrypt_vector(pk, [1e40], precision=1e-40), ValueError, "exceeds n/3"),
+    (lambda pk: encrypt_vector(pk, [1.0], precision=0.0), ValueError, "precision"),
+    (lambda pk: encrypt_vector("key", [1.0]), TypeError, "public_key"),
+    (lambda pk: pack_encrypt(pk, [2.0], precision=P, max_summands=2, max_abs=1.0),
+     ValueError, "max_abs"),
+    (lambda pk: pack_encrypt(pk, [0.5], precision=1e-80, max_summands=2, max_abs=1.0),
+     ValueError, "does not fit"),
+    (lambda pk: pack_encrypt(pk, [0.5], precision=P, max_summands=0, max_abs=1.0),
+     ValueError, "max_summands"),
+    (lambda pk: encrypted_sum([]), ValueError, "non-empty"),
+    (lambda pk: encrypted_weighted_average([encrypt_vector(pk, [1.0])], [-1]), ValueError,
+     "weights"),
+    (lambda pk: encrypted_weighted_average([encrypt_vector(pk, [1.0])], [0]), ValueError,
+     "positive sum"),
+    (lambda pk: encrypted_dot(encrypt_vector(pk, [1.0, 2.0]), [1.0]), ValueError, "weights"),
+])
+def test_bad_input(small_phe_keys, call, exc, words):
+    pk, _ = small_phe_keys
+    with pytest.raises(exc, match=words):
+        call(pk)
+
+
+def test_mismatches_are_refused(small_phe_keys):
+    pk, sk = small_phe_keys
+    other_pk, other_sk = phe.generate_paillier_keypair(n_length=256)
+    a = encrypt_vector(pk, [1.0, 2.0])
+    with pytest.raises(ValueError, match="another key"):
+        encrypted_sum([a, encrypt_vector(other_pk, [1.0, 2.0])])
+    with pytest.raises(ValueError, match="another key"):
+        decrypt_vector(other_sk, a)
+    with pytest.raises(ValueError, match="shape"):
+        encrypted_sum([a, encrypt_vector(pk, [1.0])])
+    with pytest.raises(ValueError, match="scale"):
+        encrypted_sum([a, encrypt_vector(pk, [1.0, 2.0], precision=0.5)])
+    packed = pack_encrypt(pk, [1.0, 2.0], precision=P, max_summands=2, max_abs=2)
+    with pytest.raises(TypeError, match="do not mix"):
+        encrypted_sum([a, packed])
+    with pytest.raises(TypeError, match="EncryptedVector"):
+        decrypt_vector(sk, packed)
+    assert isinstance(a, EncryptedVector) and isinstance(packed, PackedVector)

@@ -17,9 +17,11 @@ def _code_cells(path):
 
 def test_there_are_notebooks():
     names = {p.stem for p in NOTEBOOKS}
-    assert {"00_start_here", "03a_federated_learning", "03b_differential_privacy",
-            "04_best_practice", "ex03a_federated_learning", "ex03b_differential_privacy",
-            "ex04_best_practice"} <= names
+    chapters = {"00_start_here", "03a_federated_learning", "03b_differential_privacy",
+                "03c_homomorphic_encryption", "04_best_practice"}
+    exercises = {"ex03a_federated_learning", "ex03b_differential_privacy",
+                 "ex03c_homomorphic_encryption", "ex04_best_practice"}
+    assert chapters | exercises <= names
 
 
 def test_at_most_15_percent_of_code_cells_skip_output_comparison():

@@ -15,7 +15,7 @@ from torch import nn
 
 from privlearn.course import ROOT, student_version
 from privlearn.dp import advanced_composition, analytic_gaussian_sigma
-from privlearn.exercises import CORRECT, INCORRECT, NOT_ATTEMPTED, ex03a, ex03b, ex04
+from privlearn.exercises import CORRECT, INCORRECT, NOT_ATTEMPTED, ex03a, ex03b, ex03c, ex04
 from privlearn.exercises.grade import grade_folder, grade_notebook
 
 
@@ -136,6 +136,20 @@ CASES.update({
               "blank": None},
     ex04.q4: {"right": _eps_q4("improved"), "wrong": [_eps_q4("classic"), 3.01, "1.28"],
               "blank": None},
+})
+
+_N = 143  # ex03c q1: p = 11, q = 13
+CASES.update({
+    ex03c.q1: {"right": pow(_N + 1, 7, _N**2) * pow(5, _N, _N**2) % _N**2,
+               "wrong": [pow(_N + 1, 7, _N**2) * pow(5, _N, _N) % _N**2,
+                         pow(_N + 1, 7, _N**2) * pow(5, _N, _N**2), 42, "c"],
+               "blank": None},
+    ex03c.q2: {"right": lambda n, a, b: a * b % (n * n),
+               "wrong": [lambda n, a, b: a + b, lambda n, a, b: a * b,
+                         lambda n, a, b: (a + b) % (n * n), lambda n, a, b: float(a * b)],
+               "blank": _not_implemented},
+    ex03c.q3: {"right": 999_997, "wrong": [-6, 6, 1_000_003 - 1.5, 999_998], "blank": None},
+    ex03c.q4: {"right": 10, "wrong": [8, 9, 11, 12, 300], "blank": None},
 })
 
 

@@ -7,6 +7,7 @@ from .encrypted import PaillierAggregator, flatten_state, unflatten_state
 from .fedavg import fedavg, weighted_sum
 from .partition import partition_dirichlet, partition_iid, partition_shards
 from .private import DPFedAvgAggregator, LocalDPSGD, clip_update
+from .secure import SecureAggregator
 from .simulation import (
     FedAvgAggregator,
     FedAvgHistory,
@@ -22,6 +23,7 @@ __all__ = [
     "FedAvgHistory",
     "LocalDPSGD",
     "PaillierAggregator",
+    "SecureAggregator",
     "clip_update",
     "evaluate",
     "fedavg",

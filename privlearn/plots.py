@@ -20,6 +20,7 @@ __all__ = [
     "laplace_accuracy_panel",
     "neighbour_histograms",
     "privacy_utility",
+    "share_histograms",
     "show",
     "sigma_vs_epsilon",
 ]
@@ -147,6 +148,17 @@ def privacy_utility(epsilons, accuracies, *, baseline: float, title: str,
     ax.axhline(baseline, color="C3", ls="--", label=f"non-private ({baseline:.2f})")
     ax.set(xscale="log", xlabel="ε (δ = 1e-5)", ylabel="test accuracy", ylim=(0, 1),
            title=title)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def share_histograms(samples: dict, *, bins: int = 32, title: str) -> Figure:
+    """Histograms of one party's share under different secrets, on a common axis."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    for label, values in samples.items():
+        ax.hist(values, bins=bins, histtype="step", density=True, lw=1.8, label=label)
+    ax.set(xlabel="value of the share (scaled to [0, 1))", ylabel="density", title=title)
     ax.legend(loc="lower right")
     fig.tight_layout()
     return fig

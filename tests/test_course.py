@@ -18,9 +18,11 @@ def _code_cells(path):
 def test_there_are_notebooks():
     names = {p.stem for p in NOTEBOOKS}
     chapters = {"00_start_here", "03a_federated_learning", "03b_differential_privacy",
-                "03c_homomorphic_encryption", "04_best_practice"}
+                "03c_homomorphic_encryption", "03d_secure_multiparty_computation",
+                "04_best_practice"}
     exercises = {"ex03a_federated_learning", "ex03b_differential_privacy",
-                 "ex03c_homomorphic_encryption", "ex04_best_practice"}
+                 "ex03c_homomorphic_encryption", "ex03d_secure_multiparty_computation",
+                 "ex04_best_practice"}
     assert chapters | exercises <= names
 
 

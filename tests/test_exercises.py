@@ -15,7 +15,16 @@ from torch import nn
 
 from privlearn.course import ROOT, student_version
 from privlearn.dp import advanced_composition, analytic_gaussian_sigma
-from privlearn.exercises import CORRECT, INCORRECT, NOT_ATTEMPTED, ex03a, ex03b, ex03c, ex04
+from privlearn.exercises import (
+    CORRECT,
+    INCORRECT,
+    NOT_ATTEMPTED,
+    ex03a,
+    ex03b,
+    ex03c,
+    ex03d,
+    ex04,
+)
 from privlearn.exercises.grade import grade_folder, grade_notebook
 
 
@@ -150,6 +159,36 @@ CASES.update({
                "blank": _not_implemented},
     ex03c.q3: {"right": 999_997, "wrong": [-6, 6, 1_000_003 - 1.5, 999_998], "blank": None},
     ex03c.q4: {"right": 10, "wrong": [8, 9, 11, 12, 300], "blank": None},
+})
+
+
+def _share(secret, n):
+    import secrets
+
+    parts = [secrets.randbelow(2**64) for _ in range(n - 1)]
+    return [*parts, (secret - sum(parts)) % 2**64]
+
+
+def _interpolate(shares, prime):
+    from privlearn.mpc import lagrange_at_zero
+
+    weights = lagrange_at_zero([x for x, _ in shares], prime)
+    return sum(y * w for (_, y), w in zip(shares, weights, strict=True)) % prime
+
+
+CASES.update({
+    ex03d.q1: {"right": _share,
+               "wrong": [lambda s, n: [s] + [0] * (n - 1),                # not random
+                         lambda s, n: [7] * (n - 1) + [(s - 7 * (n - 1)) % 2**64],
+                         lambda s, n: [1] * n,
+                         lambda s, n: _share(s, n)[:-1]],
+               "blank": _not_implemented},
+    ex03d.q2: {"right": _interpolate,
+               "wrong": [lambda sh, p: sum(y for _, y in sh) % p,
+                         lambda sh, p: sh[0][1]],
+               "blank": _not_implemented},
+    ex03d.q3: {"right": 198, "wrong": [143, 40 + 11 * 3 + 5 * 8 + 55, 0], "blank": None},
+    ex03d.q4: {"right": 257, "wrong": [0, 1257, -257, 2**64 - 257, 250], "blank": None},
 })
 
 

@@ -59,7 +59,8 @@ def additive_share(secret, *, num_parties: int) -> np.ndarray:
     s = _as_ring("secret", secret)
     n = check_int("num_parties", num_parties, low=2)
     shares = random_uint64((n, *s.shape))
-    shares[-1] = s - shares[:-1].sum(axis=0, dtype=np.uint64)  # wraps mod 2^64
+    with np.errstate(over="ignore"):
+        shares[-1] = s - shares[:-1].sum(axis=0, dtype=np.uint64)  # wraps mod 2^64
     return shares
 
 
@@ -76,7 +77,8 @@ def add_shares(a, b) -> np.ndarray:
     a, b = _as_ring("a", a), _as_ring("b", b)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
-    return a + b
+    with np.errstate(over="ignore"):
+        return a + b
 
 
 def mul_public(shares, k: int) -> np.ndarray:
@@ -84,7 +86,8 @@ def mul_public(shares, k: int) -> np.ndarray:
     if isinstance(k, bool) or not isinstance(k, numbers.Integral):
         raise TypeError(f"k must be an integer (a public ring element), got "
                         f"{type(k).__name__} {k!r}")
-    return _as_ring("shares", shares) * np.uint64(int(k) % 2**64)
+    with np.errstate(over="ignore"):
+        return _as_ring("shares", shares) * np.uint64(int(k) % 2**64)
 
 
 def secure_mean(values, *, frac_bits: int = 16) -> float | np.ndarray:

@@ -44,8 +44,10 @@ def beaver_triple(shape=(), *, num_parties: int) -> BeaverTriple:
     n = check_int("num_parties", num_parties, low=2)
     shape = tuple(shape) if isinstance(shape, (tuple, list)) else (check_int("shape", shape),)
     a, b = random_uint64(shape), random_uint64(shape)
+    with np.errstate(over="ignore"):
+        c = a * b
     return BeaverTriple(additive_share(a, num_parties=n), additive_share(b, num_parties=n),
-                        additive_share(a * b, num_parties=n))
+                        additive_share(c, num_parties=n))
 
 
 def _check(x_shares, y_shares, triple: BeaverTriple):
@@ -61,7 +63,8 @@ def _check(x_shares, y_shares, triple: BeaverTriple):
 def beaver_open(x_shares, y_shares, triple: BeaverTriple) -> tuple[np.ndarray, np.ndarray]:
     """The values the parties open: d = x − a and e = y − b (uniform, so safe to reveal)."""
     x, y = _check(x_shares, y_shares, triple)
-    return additive_reconstruct(x - triple.a), additive_reconstruct(y - triple.b)
+    with np.errstate(over="ignore"):
+        return additive_reconstruct(x - triple.a), additive_reconstruct(y - triple.b)
 
 
 def beaver_multiply(x_shares, y_shares, triple: BeaverTriple) -> np.ndarray:
@@ -69,6 +72,7 @@ def beaver_multiply(x_shares, y_shares, triple: BeaverTriple) -> np.ndarray:
     two openings with the same a reveal x − x')."""
     x, y = _check(x_shares, y_shares, triple)
     d, e = beaver_open(x, y, triple)
-    z = triple.c + d * triple.b + e * triple.a
-    z[0] += d * e
+    with np.errstate(over="ignore"):  # ring arithmetic: wrapping mod 2^64 is the point
+        z = triple.c + d * triple.b + e * triple.a
+        z[0] += d * e
     return z

@@ -1,0 +1,151 @@
+"""Checkers for ``ex03d_secure_multiparty_computation``.
+
+q1 share and reconstruct additively; q2 Lagrange interpolation at 0; q3 one party's
+Beaver step; q4 what a dropped client leaves in naive pairwise masking.
+"""
+
+from __future__ import annotations
+
+from ..mpc import lagrange_at_zero
+from ._checks import expect_number
+from ._core import Incorrect, Question, call_student
+
+EXERCISE = "ex03d"
+RING = 2**64
+
+# ---------------------------------------------------------------- q1 share and reconstruct
+
+
+def _check_q1(fn) -> str:
+    draws = []
+    for secret in (0, 42, RING - 1, 123456789012345):
+        for n in (2, 3, 5):
+            shares = call_student(fn, secret, n)
+            shares = [int(s) for s in shares]
+            if len(shares) != n:
+                raise Incorrect(f"for n = {n} return {n} shares, got {len(shares)}")
+            if any(not 0 <= s < RING for s in shares):
+                raise Incorrect("every share must be an element of Z_2^64: 0 <= share < 2^64")
+            if sum(shares) % RING != secret:
+                raise Incorrect(f"the shares of {secret} must add up to it modulo 2^64")
+            draws.append(shares[0])
+    if len(set(draws)) < len(draws) - 1:
+        raise Incorrect("the first share repeats across calls: shares must be fresh random "
+                        "numbers (use the secrets module), or they reveal the secret")
+    top = {d >> 60 for d in draws}
+    if len(top) < 3:
+        raise Incorrect("the shares are not spread over the whole ring: draw them uniformly "
+                        "from [0, 2^64), e.g. secrets.randbelow(2**64)")
+    return ("these checks passed: n shares in Z_2^64 that add up to the secret, fresh and "
+            "spread over the ring on every call")
+
+
+q1 = Question(
+    EXERCISE, "q1", title="additive sharing", checker=_check_q1,
+    hint="Draw n − 1 shares with secrets.randbelow(2**64); the last is the secret minus their "
+         "sum, modulo 2**64.",
+    solution="""
+        def share(secret, n):
+            shares = [secrets.randbelow(2**64) for _ in range(n - 1)]
+            return shares + [(secret - sum(shares)) % 2**64]
+    """,
+)
+
+# ---------------------------------------------------------------- q2 Lagrange at 0
+
+_Q2_CASES = (
+    ([(1, 1494), (2, 329), (3, 965)], 1613, 1234),
+    ([(2, 329), (4, 176), (5, 1188)], 1613, 1234),
+    ([(6, 775), (1, 1494), (4, 176)], 1613, 1234),
+    ([(1, 9), (3, 25)], 97, 1),          # f(x) = 1 + 8x
+)
+
+
+def _check_q2(fn) -> str:
+    for shares, prime, secret in _Q2_CASES:
+        got = call_student(fn, list(shares), prime)
+        if got != secret:
+            xs = [x for x, _ in shares]
+            raise Incorrect(f"for shares {shares} over GF({prime}) expected {secret}, got "
+                            f"{got!r}; the weights at x = {xs} are "
+                            f"{lagrange_at_zero(xs, prime)}")
+    return "these checks passed: f(0) from any three points of the example, and from two of a line"
+
+
+q2 = Question(
+    EXERCISE, "q2", title="Lagrange interpolation at 0", checker=_check_q2,
+    hint="λ_i = Π_{j≠i} x_j / (x_j − x_i) mod p; divide by multiplying with pow(den, -1, p). "
+         "The secret is Σ y_i λ_i mod p.",
+    solution="""
+        def interpolate_at_zero(shares, prime):
+            total = 0
+            for i, (xi, yi) in enumerate(shares):
+                num = den = 1
+                for j, (xj, _) in enumerate(shares):
+                    if j != i:
+                        num = num * xj % prime
+                        den = den * (xj - xi) % prime
+                total += yi * num * pow(den, -1, prime)
+            return total % prime
+    """,
+)
+
+# ---------------------------------------------------------------- q3 a Beaver step
+
+_Q3 = {"d": 11, "e": 5, "a0": 3, "b0": 8, "c0": 40}
+
+
+def _check_q3(answer) -> str:
+    z0 = expect_number(answer, "z0")
+    q = _Q3
+    right = (q["c0"] + q["d"] * q["b0"] + q["e"] * q["a0"] + q["d"] * q["e"]) % RING
+    if z0 == right - q["d"] * q["e"]:
+        raise Incorrect("party 0 also adds d·e (exactly one party does)")
+    if z0 == q["c0"] + q["d"] * q["a0"] + q["e"] * q["b0"] + q["d"] * q["e"]:
+        raise Incorrect("d multiplies party 0's share of b, and e its share of a")
+    if z0 != right:
+        raise Incorrect(f"z0 = {z0:g} is not c0 + d·b0 + e·a0 + d·e")
+    return f"these checks passed: z0 = 40 + 11·8 + 5·3 + 11·5 = {right}"
+
+
+q3 = Question(
+    EXERCISE, "q3", title="one Beaver step", checker=_check_q3,
+    hint="z_i = c_i + d·b_i + e·a_i for every party, and party 0 alone adds d·e.",
+    solution="""
+        z0 = 40 + 11 * 8 + 5 * 3 + 11 * 5
+    """,
+)
+
+# ---------------------------------------------------------------- q4 dropped client
+
+_Q4 = {"m01": 1000, "m02": 250, "m12": 7}
+
+
+def _check_q4(answer) -> str:
+    left = expect_number(answer, "leftover")
+    q = _Q4
+    right = (q["m02"] + q["m12"]) % RING
+    if left == 0:
+        raise Incorrect("the masks shared with client 2 no longer cancel: client 2 never sent "
+                        "its −m02 − m12")
+    if left == (q["m01"] + q["m02"] + q["m12"]) % RING:
+        raise Incorrect("m01 is added by client 0 and subtracted by client 1: it cancels")
+    if left == (-(q["m02"] + q["m12"])) % RING or left == -(q["m02"] + q["m12"]):
+        raise Incorrect("check the signs: the client with the smaller index adds the mask")
+    if left != right:
+        raise Incorrect(f"{left:g} is not what remains of the masks in y0 + y1 − x0 − x1")
+    return (f"these checks passed: m02 + m12 = {right} remains, so the server's sum is wrong "
+            "unless it can recompute client 2's masks: that is what the Shamir-shared keys "
+            "are for")
+
+
+q4 = Question(
+    EXERCISE, "q4", title="why a dropout breaks naive masking", checker=_check_q4,
+    hint="Write y0 = x0 + m01 + m02 and y1 = x1 − m01 + m12, then add them.",
+    solution="""
+        leftover = 250 + 7          # y0 + y1 − x0 − x1 = m02 + m12
+    """,
+)
+
+QUESTIONS = (q1, q2, q3, q4)
+

@@ -58,7 +58,8 @@ def additive_share(secret, *, num_parties: int) -> np.ndarray:
     """
     s = _as_ring("secret", secret)
     n = check_int("num_parties", num_parties, low=2)
-    shares = random_uint64((n, *s.shape))
+    shares = np.empty((n, *s.shape), dtype=np.uint64)
+    shares[:-1] = random_uint64((n - 1, *s.shape))
     with np.errstate(over="ignore"):
         shares[-1] = s - shares[:-1].sum(axis=0, dtype=np.uint64)  # wraps mod 2^64
     return shares

@@ -42,7 +42,7 @@ def random_bytes(n: int) -> bytes:
 def random_uint64(shape) -> np.ndarray:
     """Uniform elements of Z_2^64 as a uint64 array of the given shape."""
     count = int(np.prod(shape, dtype=np.int64))
-    return np.frombuffer(random_bytes(8 * count), dtype=np.uint64).reshape(shape).copy()
+    return np.frombuffer(random_bytes(8 * count), dtype=np.uint64).reshape(shape)  # read-only
 
 
 @contextlib.contextmanager

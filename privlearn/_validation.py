@@ -20,6 +20,7 @@ __all__ = [
     "check_int",
     "check_probability",
     "check_real",
+    "check_weights",
 ]
 
 
@@ -110,3 +111,28 @@ def as_real_array(name: str, value: Any, *, allow_empty: bool = False) -> np.nda
         bad = arr[~np.isfinite(arr)].ravel()[0]
         raise ValueError(f"{name} must hold only finite values, got {bad!r} among them")
     return arr
+
+
+def check_weights(weights: Any, count: int, *, per: str = "item") -> list[float]:
+    """One finite weight >= 0 per ``per`` (item, state, vector), with a positive sum.
+
+    Returns the weights as floats; one-element tensors and arrays count as numbers.
+    """
+    if isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__") or hasattr(
+            weights, "keys"):
+        raise TypeError(f"weights must be a sequence of numbers, got {type(weights).__name__}")
+    items = list(weights)
+    if len(items) != count:
+        raise ValueError(f"weights must have one entry per {per}: got {len(items)} weights "
+                         f"for {count}")
+    out = []
+    for i, w in enumerate(items):
+        if not isinstance(w, numbers.Real) and hasattr(w, "item"):
+            try:
+                w = w.item()  # a one-element tensor or array
+            except (ValueError, RuntimeError):
+                pass  # several elements: check_real reports the type
+        out.append(check_real(f"weights[{i}]", w, low=0.0, low_open=False))
+    if math.fsum(out) <= 0:
+        raise ValueError(f"weights must have a positive sum, got {out!r}")
+    return out

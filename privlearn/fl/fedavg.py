@@ -10,36 +10,15 @@ weighted by n_i/n, the share of the training data each client holds.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 
 import torch
 
+from .._validation import check_weights
+
 __all__ = ["fedavg", "weighted_sum"]
 
 State = Mapping[str, torch.Tensor]
-
-
-def _check_weights(weights, count: int) -> list[float]:
-    if isinstance(weights, (str, bytes, Mapping)) or not hasattr(weights, "__len__"):
-        raise TypeError(f"weights must be a sequence of numbers, got {type(weights).__name__}")
-    weights = list(weights)
-    if len(weights) != count:
-        raise ValueError(f"weights must have one entry per state: got {len(weights)} weights "
-                         f"for {count} states")
-    out = []
-    for i, w in enumerate(weights):
-        if isinstance(w, torch.Tensor) and w.numel() == 1:
-            w = w.item()
-        if isinstance(w, bool) or not isinstance(w, numbers.Real):
-            raise TypeError(f"weights[{i}] must be a real number, got {type(w).__name__} {w!r}")
-        w = float(w)
-        if not math.isfinite(w) or w < 0:
-            raise ValueError(f"weights[{i}] must be finite and >= 0, got {w!r}")
-        out.append(w)
-    if sum(out) <= 0:
-        raise ValueError(f"weights must have a positive sum, got {out!r}")
-    return out
 
 
 def _check_states(states: Sequence[State]) -> list[str]:
@@ -69,7 +48,7 @@ def _check_states(states: Sequence[State]) -> list[str]:
 def weighted_sum(states: Sequence[State], weights: Sequence[float]) -> dict[str, torch.Tensor]:
     """Σ_i w_i · state_i per key, in float64, not normalised; checked as in :func:`fedavg`."""
     keys = _check_states(states)
-    w = _check_weights(weights, len(states))
+    w = check_weights(weights, len(states), per="state")
     return _weighted_sum(keys, states, w)
 
 
@@ -109,7 +88,7 @@ def fedavg(states: Sequence[State], weights: Sequence[float]) -> dict[str, torch
     [2.5, 5.0]
     """
     keys = _check_states(states)
-    w = _check_weights(weights, len(states))
+    w = check_weights(weights, len(states), per="state")
     sums = _weighted_sum(keys, states, w)
     total = math.fsum(w)
     out = {}

@@ -30,7 +30,7 @@ from fractions import Fraction
 import numpy as np
 from phe import paillier as phe
 
-from .._validation import as_real_array, check_int, check_real
+from .._validation import as_real_array, check_int, check_real, check_weights
 from .paillier import _powmod
 
 __all__ = [
@@ -191,19 +191,6 @@ def encrypted_sum(vectors):
     return replace(first, ciphertexts=_combine(first.public_key, columns, [1] * len(vs)))
 
 
-def _check_weights(weights, count: int) -> list[float]:
-    if isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__"):
-        raise TypeError(f"weights must be a sequence of numbers, got {type(weights).__name__}")
-    w = list(weights)
-    if len(w) != count:
-        raise ValueError(f"weights must have one entry per vector: got {len(w)} for {count}")
-    for i, x in enumerate(w):
-        check_real(f"weights[{i}]", x, low=0.0, low_open=False)
-    if sum(w) <= 0:
-        raise ValueError(f"weights must have a positive sum, got {w!r}")
-    return w
-
-
 def encrypted_weighted_average(vectors, weights, *, weight_precision: float = 2.0**-20):
     """Σ_i w_i·v_i / Σ_i w_i on ciphertexts; the division happens at decryption.
 
@@ -212,7 +199,7 @@ def encrypted_weighted_average(vectors, weights, *, weight_precision: float = 2.
     Packed vectors take integer weights only: w_i counts as w_i summands.
     """
     vs = _same_kind(vectors, "vectors")
-    w = _check_weights(weights, len(vs))
+    w = check_weights(weights, len(vs), per="vector")
     first = vs[0]
     integral = all(float(x).is_integer() for x in w)
     columns = list(zip(*(v.ciphertexts for v in vs), strict=True))

@@ -15,7 +15,10 @@ from matplotlib.figure import Figure
 
 __all__ = [
     "accuracy_curves",
+    "bar_chart",
     "composition_curves",
+    "error_histograms",
+    "image_grid",
     "label_distribution",
     "laplace_accuracy_panel",
     "neighbour_histograms",
@@ -160,5 +163,42 @@ def share_histograms(samples: dict, *, bins: int = 32, title: str) -> Figure:
         ax.hist(values, bins=bins, histtype="step", density=True, lw=1.8, label=label)
     ax.set(xlabel="value of the share (scaled to [0, 1))", ylabel="density", title=title)
     ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def bar_chart(labels, values, *, ylabel: str, title: str, fmt: str = "{:.1%}") -> Figure:
+    """Labelled bars, each with its value printed on top."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    bars = ax.bar(range(len(values)), values, color="C0")
+    ax.set_xticks(range(len(values)), labels, fontsize=8)
+    for bar, v in zip(bars, values, strict=True):
+        ax.annotate(fmt.format(v), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                    ha="center", va="bottom", fontsize=8)
+    ax.set(ylabel=ylabel, title=title, ylim=(0, max(1.0, max(values)) * 1.1))
+    fig.tight_layout()
+    return fig
+
+
+def error_histograms(samples: dict, *, xlabel: str, title: str, bins: int = 40) -> Figure:
+    """Overlaid histograms of errors, one per setting."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    for label, values in samples.items():
+        ax.hist(values, bins=bins, alpha=0.5, label=label)
+    ax.set(xlabel=xlabel, ylabel="count", title=title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def image_grid(images: dict, *, shape=(8, 8), title: str | None = None) -> Figure:
+    """Images side by side (e.g. a digit and its reconstructions), titled by the dict keys."""
+    fig, axes = plt.subplots(1, len(images), figsize=(2.2 * len(images), 2.6))
+    for ax, (label, img) in zip(np.atleast_1d(axes), images.items(), strict=True):
+        ax.imshow(np.asarray(img, dtype=float).reshape(shape), cmap="gray_r", vmin=0, vmax=1)
+        ax.set_title(label, fontsize=8)
+        ax.axis("off")
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -21,6 +21,7 @@ __all__ = [
     "image_grid",
     "label_distribution",
     "laplace_accuracy_panel",
+    "membership_vs_epsilon",
     "neighbour_histograms",
     "privacy_utility",
     "share_histograms",
@@ -200,5 +201,27 @@ def image_grid(images: dict, *, shape=(8, 8), title: str | None = None) -> Figur
         ax.axis("off")
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def membership_vs_epsilon(points, non_private_advantage: float, *, delta: float = 1e-5,
+                          chance: float | None = None) -> Figure:
+    """Measured membership advantage against ε, with the DP bound, the non-private value
+    and (optionally) the level a leak-free model reaches by chance."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    eps = np.array([e for e, _ in points])
+    adv = np.array([a for _, a in points])
+    grid = np.geomspace(max(eps.min() / 2, 1e-3), eps.max() * 2, 200)
+    bound = (np.expm1(grid) + 2 * delta) / (np.exp(grid) + 1)
+    ax.plot(grid, np.minimum(bound, 1.0), "--", color="C3",
+            label="bound for any attack on an (ε, δ)-DP model")
+    ax.plot(eps, adv, "o-", label="measured: DP-SGD models")
+    ax.axhline(non_private_advantage, color="grey", ls=":", label="measured: non-private model")
+    if chance is not None:
+        ax.axhline(chance, color="C2", ls="-.", lw=1, label="chance level (95%)")
+    ax.set(xscale="log", xlabel="ε", ylabel="advantage (TPR − FPR)", ylim=(0, 1),
+           title="Membership inference")
+    ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig

@@ -19,11 +19,13 @@ from privlearn.exercises import (
     CORRECT,
     INCORRECT,
     NOT_ATTEMPTED,
+    ex01,
     ex03a,
     ex03b,
     ex03c,
     ex03d,
     ex04,
+    ex07,
 )
 from privlearn.exercises.grade import grade_folder, grade_notebook
 
@@ -189,6 +191,46 @@ CASES.update({
                "blank": _not_implemented},
     ex03d.q3: {"right": 198, "wrong": [143, 40 + 11 * 3 + 5 * 8 + 55, 0], "blank": None},
     ex03d.q4: {"right": 257, "wrong": [0, 1257, -257, 2**64 - 257, 250], "blank": None},
+})
+
+
+def _link(released, auxiliary, qi):
+    from privlearn.attacks import linkage_attack
+
+    return linkage_attack(released, auxiliary, quasi_identifiers=qi).matches
+
+
+def _link_any(released, auxiliary, qi):  # keeps ambiguous matches too
+    keys = list(zip(*(auxiliary[c] for c in qi), strict=True))
+    return {i: keys.index(k) for i, k in enumerate(zip(*(released[c] for c in qi),
+                                                        strict=True)) if k in keys}
+
+
+def _advantage(lm, ln):
+    taus = np.concatenate([lm, ln])
+    return max(0.0, max(np.mean(lm <= t) - np.mean(ln <= t) for t in taus))
+
+
+CASES.update({
+    ex01.q1: {"right": 6, "wrong": [7, 8, 2, "6"], "blank": None},
+    ex01.q2: {"right": _link, "wrong": [_link_any, lambda r, a, q: {}, lambda r, a, q: [0]],
+              "blank": _not_implemented},
+    ex01.q3: {"right": 41_500, "wrong": [784_100, -41_500, 0], "blank": None},
+    ex01.q4: {"right": 240_000.0,
+              "wrong": [math.sqrt(2) * 120_000, 2 * math.sqrt(2) * 120_000, 120_000],
+              "blank": None},
+    ex07.q1: {"right": _advantage,
+              "wrong": [lambda lm, ln: _advantage(-lm, -ln), lambda lm, ln: 0.5,
+                        lambda lm, ln: float(np.mean(lm) - np.mean(ln))],
+              "blank": _not_implemented},
+    ex07.q2: {"right": (math.e - 1 + 2e-5) / (math.e + 1),
+              "wrong": [math.e - 1, 0.5, (math.e - 1) / (math.e + 1) * 1.01], "blank": None},
+    ex07.q3: {"right": 4.0, "wrong": [2.0, 8.0, 0.85], "blank": None},
+    ex07.q4: {"right": lambda a, b: float(np.mean((a - b) ** 2)),
+              "wrong": [lambda a, b: float(np.sqrt(np.mean((a - b) ** 2))),
+                        lambda a, b: float(np.sum((a - b) ** 2)),
+                        lambda a, b: float(np.mean(np.abs(a - b)))],
+              "blank": _not_implemented},
 })
 
 

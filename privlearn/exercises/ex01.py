@@ -1,0 +1,129 @@
+"""Checkers for ``ex01_background``.
+
+q1 count the people unique on a set of quasi-identifiers; q2 write the linkage join;
+q3 a differencing attack by hand; q4 how noisy a difference of two Laplace answers is.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..attacks import linkage_attack
+from ._checks import expect_close, expect_number
+from ._core import Incorrect, Question, call_student
+
+EXERCISE = "ex01"
+
+#: the small table of question 1 (also printed in the exercise notebook)
+TABLE = {
+    "zip": [10001, 10001, 10001, 10002, 10002, 10003, 10003, 10003],
+    "birth_year": [1980, 1980, 1975, 1980, 1990, 1975, 1975, 2001],
+    "sex": ["F", "F", "M", "F", "M", "F", "M", "F"],
+}
+
+
+def _check_q1(answer) -> str:
+    count = expect_number(answer, "count")
+    keys = list(zip(TABLE["zip"], TABLE["birth_year"], TABLE["sex"], strict=True))
+    right = sum(keys.count(k) == 1 for k in keys)
+    if count == len(set(keys)):
+        raise Incorrect("that counts distinct combinations; count the *people* whose "
+                        "combination occurs only once")
+    if count != right:
+        raise Incorrect(f"{count:g} is not the number of rows whose (zip, birth_year, sex) "
+                        "appears exactly once")
+    return f"these checks passed: {right} of 8 people are unique on (zip, birth year, sex)"
+
+
+q1 = Question(
+    EXERCISE, "q1", title="count the unique people", checker=_check_q1,
+    hint="Form the (zip, birth_year, sex) tuple of every row and count the rows whose tuple "
+         "appears once (collections.Counter helps).",
+    solution="""
+        from collections import Counter
+        keys = list(zip(TABLE["zip"], TABLE["birth_year"], TABLE["sex"]))
+        counts = Counter(keys)
+        count = sum(counts[k] == 1 for k in keys)
+    """,
+)
+
+_Q2_RELEASED = {"zip": [1, 1, 2, 3, 4], "sex": ["F", "M", "F", "F", "M"]}
+_Q2_AUX = {"zip": [1, 1, 2, 2, 4, 5], "sex": ["F", "M", "F", "F", "M", "M"],
+           "name": ["Ann", "Bob", "Cy", "Di", "Ed", "Flo"]}
+
+
+def _check_q2(fn) -> str:
+    got = call_student(fn, {k: list(v) for k, v in _Q2_RELEASED.items()},
+                       {k: list(v) for k, v in _Q2_AUX.items()}, ["zip", "sex"])
+    right = linkage_attack(_Q2_RELEASED, _Q2_AUX, quasi_identifiers=["zip", "sex"]).matches
+    if not isinstance(got, dict):
+        raise Incorrect("return a dict: released row -> the one auxiliary row it matches")
+    got = {int(k): int(v) for k, v in got.items()}
+    if 2 in got:
+        raise Incorrect("row 2 matches two auxiliary rows (Cy and Di): an ambiguous match "
+                        "identifies nobody, leave it out")
+    if got != right:
+        raise Incorrect(f"expected {right}, got {got}")
+    return "these checks passed: rows matching exactly one auxiliary row, and only those"
+
+
+q2 = Question(
+    EXERCISE, "q2", title="the linkage join", checker=_check_q2,
+    hint="Index the auxiliary table by its quasi-identifier tuple (a dict of lists of row "
+         "numbers), then keep the released rows whose tuple has exactly one entry.",
+    solution="""
+        def link(released, auxiliary, quasi_identifiers):
+            index = {}
+            for j, key in enumerate(zip(*(auxiliary[c] for c in quasi_identifiers))):
+                index.setdefault(key, []).append(j)
+            matches = {}
+            for i, key in enumerate(zip(*(released[c] for c in quasi_identifiers))):
+                if len(index.get(key, [])) == 1:
+                    matches[i] = index[key][0]
+            return matches
+    """,
+)
+
+
+def _check_q3(answer) -> str:
+    value = expect_number(answer, "salary")
+    if value == 412_800 + 371_300:
+        raise Incorrect("subtract the answers, do not add them")
+    if value != 412_800 - 371_300:
+        raise Incorrect("the person is in the first sum and not in the second")
+    return "these checks passed: 412,800 − 371,300 = 41,500"
+
+
+q3 = Question(
+    EXERCISE, "q3", title="a differencing attack", checker=_check_q3,
+    hint="Both sums contain everyone else; only one contains the target.",
+    solution="""
+        salary = 412_800 - 371_300
+    """,
+)
+
+
+def _check_q4(answer) -> str:
+    sd = expect_number(answer, "sd")
+    b = 60_000 / 0.5
+    right = 2 * b                                  # Var = 2·(2b²) = 4b²
+    if math.isclose(sd, math.sqrt(2) * b, rel_tol=1e-6):
+        raise Incorrect("that is the standard deviation of *one* Laplace noise; the "
+                        "difference adds two independent ones")
+    if math.isclose(sd, 2 * math.sqrt(2) * b, rel_tol=1e-6):
+        raise Incorrect("standard deviations do not add; variances do")
+    expect_close(sd, right, "sd")
+    return f"these checks passed: sqrt(2 · 2b²) = 2b = {right:,.0f}"
+
+
+q4 = Question(
+    EXERCISE, "q4", title="noise on a difference", checker=_check_q4,
+    hint="Laplace(b) has variance 2b²; the variance of a difference of independent noises "
+         "is the sum of their variances.",
+    solution="""
+        b = 60_000 / 0.5
+        sd = (2 * 2 * b**2) ** 0.5
+    """,
+)
+
+QUESTIONS = (q1, q2, q3, q4)

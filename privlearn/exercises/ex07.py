@@ -1,0 +1,131 @@
+"""Checkers for ``ex07_trends_and_challenges``.
+
+q1 write the loss-threshold attack's advantage; q2 the DP bound on any attack; q3 read ε
+off a privacy/utility curve for a target accuracy; q4 reconstruction error.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..attacks import dp_advantage_bound
+from ._checks import expect_close, expect_number
+from ._core import Incorrect, Question, call_student
+
+EXERCISE = "ex07"
+
+
+def _best_advantage(lm, ln) -> float:
+    taus = np.unique(np.concatenate([lm, ln, [np.inf]]))
+    tpr = np.array([(lm <= t).mean() for t in taus])
+    fpr = np.array([(ln <= t).mean() for t in taus])
+    return float(max(0.0, (tpr - fpr).max()))
+
+
+_Q1_CASES = (
+    (np.array([0.1, 0.2, 0.3]), np.array([0.25, 0.9, 1.5, 2.0])),
+    (np.array([1.0, 1.0, 2.0]), np.array([1.0, 3.0])),
+    (np.array([5.0, 6.0]), np.array([0.1, 0.2])),
+)
+
+
+def _check_q1(fn) -> str:
+    for lm, ln in _Q1_CASES:
+        got = expect_number(call_student(fn, lm.copy(), ln.copy()), "advantage")
+        right = _best_advantage(lm, ln)
+        if math.isclose(got, right, abs_tol=1e-12):
+            continue
+        wrong_way = _best_advantage(-lm, -ln)
+        if math.isclose(got, wrong_way, abs_tol=1e-12):
+            raise Incorrect("members have the *lower* losses: predict 'member' when the loss "
+                            "is at most the threshold")
+        raise Incorrect(f"for member losses {lm.tolist()} and non-member losses {ln.tolist()} "
+                        f"expected {right:.3f}, got {got:.3f}")
+    return "these checks passed: the best TPR − FPR over thresholds, on three cases"
+
+
+q1 = Question(
+    EXERCISE, "q1", title="the loss-threshold attack", checker=_check_q1,
+    hint="Try every loss value as the threshold τ; TPR = share of members with loss <= τ, "
+         "FPR = share of non-members with loss <= τ; return the largest TPR − FPR (or 0).",
+    solution="""
+        def advantage(member_losses, non_member_losses):
+            best = 0.0
+            for tau in np.concatenate([member_losses, non_member_losses]):
+                tpr = np.mean(member_losses <= tau)
+                fpr = np.mean(non_member_losses <= tau)
+                best = max(best, tpr - fpr)
+            return best
+    """,
+)
+
+
+def _check_q2(answer) -> str:
+    value = expect_number(answer, "bound")
+    right = dp_advantage_bound(1.0, 1e-5)
+    if math.isclose(value, math.e - 1, rel_tol=1e-6):
+        raise Incorrect("e^ε − 1 is Yeom et al.'s looser bound; use (e^ε − 1 + 2δ)/(e^ε + 1)")
+    expect_close(value, right, "bound", rel=1e-6)
+    return f"these checks passed: (e − 1 + 2e-5)/(e + 1) ≈ {right:.4f}"
+
+
+q2 = Question(
+    EXERCISE, "q2", title="the most an attack can gain", checker=_check_q2,
+    hint="For an (ε, δ)-DP model, TPR − FPR <= (e^ε − 1 + 2δ)/(e^ε + 1).",
+    solution="""
+        bound = (np.exp(1.0) - 1 + 2e-5) / (np.exp(1.0) + 1)
+    """,
+)
+
+#: the privacy/utility curve of question 3 (also printed in the exercise notebook)
+CURVE_EPS = (0.5, 1.0, 2.0, 4.0, 8.0)
+CURVE_ACC = (0.62, 0.74, 0.83, 0.88, 0.91)
+
+
+def _check_q3(answer) -> str:
+    eps = expect_number(answer, "epsilon")
+    if eps == 4.0:
+        return "these checks passed: ε = 4 is the smallest on the curve with accuracy >= 0.85"
+    if eps == 2.0:
+        raise Incorrect("at ε = 2 the accuracy is 0.83, below the 0.85 target")
+    if eps == 8.0:
+        raise Incorrect("ε = 8 works but spends more privacy than needed")
+    raise Incorrect("pick the smallest ε on the curve whose accuracy is at least 0.85")
+
+
+q3 = Question(
+    EXERCISE, "q3", title="read ε off a privacy/utility curve", checker=_check_q3,
+    hint="Walk the curve from the smallest ε up and stop at the first accuracy >= 0.85.",
+    solution="""
+        epsilon = min(e for e, a in zip(CURVE_EPS, CURVE_ACC) if a >= 0.85)
+    """,
+)
+
+
+def _check_q4(fn) -> str:
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        a, b = rng.random(64), rng.random(64)
+        got = expect_number(call_student(fn, a.copy(), b.copy()), "error")
+        right = float(np.mean((a - b) ** 2))
+        if math.isclose(got, math.sqrt(right), rel_tol=1e-9):
+            raise Incorrect("that is the root of the mean squared error; do not take the root")
+        if math.isclose(got, float(np.sum((a - b) ** 2)), rel_tol=1e-9):
+            raise Incorrect("average over the pixels instead of summing")
+        if not math.isclose(got, right, rel_tol=1e-9):
+            raise Incorrect("the reconstruction error is the mean of the squared differences")
+    return "these checks passed: mean squared error over the pixels"
+
+
+q4 = Question(
+    EXERCISE, "q4", title="reconstruction error", checker=_check_q4,
+    hint="np.mean((x_hat - x) ** 2)",
+    solution="""
+        def mse(x_hat, x):
+            return float(np.mean((x_hat - x) ** 2))
+    """,
+)
+
+QUESTIONS = (q1, q2, q3, q4)

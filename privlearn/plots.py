@@ -23,6 +23,7 @@ __all__ = [
     "laplace_accuracy_panel",
     "membership_vs_epsilon",
     "neighbour_histograms",
+    "pipeline",
     "privacy_utility",
     "share_histograms",
     "show",
@@ -224,4 +225,27 @@ def membership_vs_epsilon(points, non_private_advantage: float, *, delta: float 
            title="Membership inference")
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
+    return fig
+
+
+def pipeline() -> Figure:
+    """Where each technique sits in a federated pipeline, from raw data to released model."""
+    fig, ax = plt.subplots(figsize=(10, 3.2))
+    ax.set(xlim=(0, 10), ylim=(0, 3.2))
+    ax.axis("off")
+    boxes = [(0.2, "client data\n(stays local)", "FL"),
+             (2.2, "local training\n(DP-SGD: noise\non each step)", "DP"),
+             (4.2, "update in transit\n(encrypted or\nmasked)", "HE / MPC"),
+             (6.2, "server aggregation\n(sees only the sum)", "MPC / HE"),
+             (8.2, "released model\n(DP-FedAvg noise)", "DP")]
+    for x, text, tag in boxes:
+        ax.add_patch(plt.Rectangle((x, 1.0), 1.6, 1.3, fill=False, lw=1.5))
+        ax.text(x + 0.8, 1.65, text, ha="center", va="center", fontsize=8)
+        ax.text(x + 0.8, 0.6, tag, ha="center", va="center", fontsize=10, color="C3",
+                fontweight="bold")
+    for x, _, _ in boxes[:-1]:
+        ax.annotate("", xy=(x + 2.0, 1.65), xytext=(x + 1.6, 1.65),
+                    arrowprops={"arrowstyle": "->", "lw": 1.5})
+    ax.text(5.0, 2.85, "where each technique protects a federated pipeline", ha="center",
+            fontsize=11)
     return fig

@@ -68,8 +68,9 @@ def _precision(precision) -> Fraction:
 
 
 def ciphertext_bytes(public_key) -> int:
-    """Bytes of one ciphertext on the wire: an integer below n²."""
-    return (_check_public(public_key).nsquare.bit_length() + 7) // 8
+    """Bytes of one ciphertext on the wire: an element of Z_(n²), sent in a fixed width of
+    2·⌈bits(n)/8⌉ bytes (512 for a 2048-bit key), whatever its value."""
+    return 2 * ((_check_public(public_key).n.bit_length() + 7) // 8)
 
 
 @dataclass(frozen=True)

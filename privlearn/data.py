@@ -14,7 +14,15 @@ import numpy as np
 from ._random import RNGLike, as_generator
 from ._validation import check_int, check_real
 
-__all__ = ["Split", "load_breast_cancer", "load_digits", "synthetic_population"]
+__all__ = [
+    "APPLIANCES",
+    "Split",
+    "credit_applicants",
+    "load_breast_cancer",
+    "load_digits",
+    "smart_home_events",
+    "synthetic_population",
+]
 
 
 @dataclass(frozen=True)
@@ -123,4 +131,92 @@ def synthetic_population(n: int, *, num_zips: int = 30, rng: RNGLike = 0) -> dic
         "birth_day": gen.integers(1, 366, n),
         "sex": np.where(gen.random(n) < 0.5, "F", "M"),
         "diagnosis": gen.choice(np.array(_DIAGNOSES), size=n, p=_DIAGNOSIS_P),
+    }
+
+
+#: Appliances of :func:`smart_home_events` and the hours around which their use peaks.
+APPLIANCES = {
+    "washing_machine": (8, 19),
+    "dishwasher": (13, 21),
+    "heater": (6, 22),
+    "tv": (20, 21),
+    "oven": (12, 18),
+}
+
+
+def smart_home_events(num_homes: int, *, days: int = 7, rng: RNGLike = 0) -> dict:
+    """Synthetic appliance usage by hour for ``num_homes`` households over ``days`` days.
+
+    Each appliance has two peak hours (:data:`APPLIANCES`). Each home picks one peak per
+    appliance, adds its own habit shift (a rounded normal, sd 1.5 hours), and uses the
+    appliance on each day with probability 0.7, at its habitual hour, or, one time in five,
+    at a uniformly random hour.
+
+    Returns
+    -------
+    dict
+        ``"appliances"`` (names), ``"habit_hour"`` (homes x appliances, 0..23: the private
+        value a vendor would like to learn the distribution of), ``"usage"`` (homes x
+        appliances x 24 counts of uses).
+    """
+    n = check_int("num_homes", num_homes, low=1)
+    days = check_int("days", days, low=1)
+    gen = as_generator(rng)
+    names = tuple(APPLIANCES)
+    peaks = np.array([APPLIANCES[a] for a in names])                       # (A, 2)
+    choice = gen.integers(0, 2, size=(n, len(names)))
+    habit = (peaks[np.arange(len(names)), choice]
+             + np.round(gen.normal(0, 1.5, size=(n, len(names))))).astype(int) % 24
+    usage = np.zeros((n, len(names), 24), dtype=np.int64)
+    for _ in range(days):
+        used = gen.random((n, len(names))) < 0.7
+        random_hour = gen.random((n, len(names))) < 0.2
+        hour = np.where(random_hour, gen.integers(0, 24, size=(n, len(names))), habit)
+        h, a = np.nonzero(used)
+        np.add.at(usage, (h, a, hour[h, a]), 1)
+    return {"appliances": names, "habit_hour": habit, "usage": usage}
+
+
+def credit_applicants(n: int, *, rng: RNGLike = 0, default_rate: float = 0.2) -> dict:
+    """A synthetic population of loan applicants, split between a bank and a partner.
+
+    The bank holds ``income`` (thousands per month, log-normal), ``debt_ratio``
+    (Beta(2, 5)), ``late_payments`` (Poisson(0.5)) and ``years_as_customer`` (0..20) and
+    the label ``default``; an e-commerce partner holds ``monthly_spend`` (log-normal),
+    ``return_rate`` (Beta(2, 8)) and ``night_orders`` (share of orders placed at night,
+    Beta(2, 6)). Default follows a logistic model of all seven standardised features,
+    with the intercept set so that about ``default_rate`` of applicants default; both
+    parties' features matter, which is the point of vertical federated learning.
+
+    Returns
+    -------
+    dict
+        ``"customer_id"`` (shared ids, 0..n-1), ``"bank"`` and ``"partner"`` (dicts with
+        ``"names"`` and a float matrix ``"x"``), ``"default"`` (0/1 labels, at the bank)
+        and ``"true_coef"`` (the generating coefficients, standardised scale).
+    """
+    n = check_int("n", n, low=10)
+    rate = check_real("default_rate", default_rate, low=0.0, high=1.0)
+    gen = as_generator(rng)
+    bank = np.column_stack([gen.lognormal(2.0, 0.5, n), gen.beta(2, 5, n),
+                            gen.poisson(0.5, n), gen.integers(0, 21, n)]).astype(float)
+    partner = np.column_stack([gen.lognormal(6.0, 0.7, n), gen.beta(2, 8, n),
+                               gen.beta(2, 6, n)])
+    both = np.column_stack([bank, partner])
+    z = (both - both.mean(axis=0)) / both.std(axis=0)
+    coef = np.array([-0.8, 1.0, 0.9, -0.4, -0.3, 0.6, 0.7])
+    score = z @ coef
+    from scipy import optimize, special
+
+    # the intercept that makes the expected share of defaults exactly `default_rate`
+    intercept = optimize.brentq(lambda b: special.expit(score + b).mean() - rate, -50, 50)
+    p = special.expit(score + intercept)
+    y = (gen.random(n) < p).astype(np.int64)
+    return {
+        "customer_id": np.arange(n),
+        "bank": {"names": ("income", "debt_ratio", "late_payments", "years_as_customer"),
+                 "x": bank},
+        "partner": {"names": ("monthly_spend", "return_rate", "night_orders"), "x": partner},
+        "default": y,
+        "true_coef": coef,
     }

@@ -18,6 +18,7 @@ from .gaussian import (
     gaussian_sigma,
 )
 from .laplace import laplace_mechanism, laplace_scale
+from .local import estimate_frequencies, unary_encoding, unary_probabilities
 from .randomized_response import estimate_proportion, randomized_response, truth_probability
 from .rdp import DEFAULT_ORDERS, compute_rdp, noise_multiplier_for, rdp_to_dp
 
@@ -32,6 +33,7 @@ __all__ = [
     "compute_rdp",
     "discrete_gaussian",
     "discrete_laplace",
+    "estimate_frequencies",
     "estimate_proportion",
     "exponential_mechanism",
     "exponential_probabilities",
@@ -44,4 +46,6 @@ __all__ = [
     "randomized_response",
     "rdp_to_dp",
     "truth_probability",
+    "unary_encoding",
+    "unary_probabilities",
 ]

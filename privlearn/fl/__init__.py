@@ -16,6 +16,7 @@ from .simulation import (
     run_fedavg,
     state_bytes,
 )
+from .vertical import VerticalResult, train_centralized_taylor, train_vertical_lr
 
 __all__ = [
     "DPFedAvgAggregator",
@@ -24,6 +25,7 @@ __all__ = [
     "LocalDPSGD",
     "PaillierAggregator",
     "SecureAggregator",
+    "VerticalResult",
     "clip_update",
     "evaluate",
     "fedavg",
@@ -34,6 +36,8 @@ __all__ = [
     "partition_shards",
     "run_fedavg",
     "state_bytes",
+    "train_centralized_taylor",
+    "train_vertical_lr",
     "unflatten_state",
     "weighted_sum",
 ]

@@ -18,6 +18,7 @@ __all__ = [
     "bar_chart",
     "composition_curves",
     "error_histograms",
+    "error_vs_epsilon",
     "image_grid",
     "label_distribution",
     "laplace_accuracy_panel",
@@ -248,4 +249,15 @@ def pipeline() -> Figure:
                     arrowprops={"arrowstyle": "->", "lw": 1.5})
     ax.text(5.0, 2.85, "where each technique protects a federated pipeline", ha="center",
             fontsize=11)
+    return fig
+
+
+def error_vs_epsilon(epsilons, curves: dict, *, title: str) -> Figure:
+    """An error measure against ε (log-log), one line per setting (e.g. number of users)."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for label, values in curves.items():
+        ax.plot(epsilons, values, "o-", label=label)
+    ax.set(xscale="log", yscale="log", xlabel="ε per user", ylabel="error", title=title)
+    ax.legend()
+    fig.tight_layout()
     return fig

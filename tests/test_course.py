@@ -19,9 +19,9 @@ def test_there_are_notebooks():
     names = {p.stem for p in NOTEBOOKS}
     chapters = ["00_start_here", "01_background", "03a_federated_learning",
                 "03b_differential_privacy", "03c_homomorphic_encryption",
-                "03d_secure_multiparty_computation", "04_best_practice",
+                "03d_secure_multiparty_computation", "04_best_practice", "05_applications",
                 "07_trends_and_challenges"]
-    exercises = [f"ex{c}" for c in chapters if c[:2] in ("01", "03", "04", "07")]
+    exercises = [f"ex{c}" for c in chapters if c[:2] in ("01", "03", "04", "05", "07")]
     assert set(chapters) | set(exercises) <= names
 
 

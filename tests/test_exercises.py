@@ -25,6 +25,7 @@ from privlearn.exercises import (
     ex03c,
     ex03d,
     ex04,
+    ex05,
     ex07,
 )
 from privlearn.exercises.grade import grade_folder, grade_notebook
@@ -231,6 +232,26 @@ CASES.update({
                         lambda a, b: float(np.sum((a - b) ** 2)),
                         lambda a, b: float(np.mean(np.abs(a - b)))],
               "blank": _not_implemented},
+})
+
+
+def _oue(reports, eps):
+    q = 1 / (math.exp(eps) + 1)
+    return (reports.mean(axis=0) - q) / (0.5 - q)
+
+
+CASES.update({
+    ex05.q1: {"right": (0.5, 0.25), "wrong": [(0.75, 0.25), (0.5, 0.5), 0.5], "blank": None},
+    ex05.q2: {"right": _oue,
+              "wrong": [lambda r, e: r.mean(axis=0), lambda r, e: np.clip(_oue(r, e), 0, 1),
+                        lambda r, e: _oue(r, e)[:-1]],
+              "blank": _not_implemented},
+    ex05.q3: {"right": 0.8, "wrong": [0.3, -0.2, 1.2], "blank": None},
+    ex05.q4: {"right": {"bank": "labels", "partner": "none", "arbiter": "masked gradients"},
+              "wrong": [{"bank": "labels", "partner": "labels", "arbiter": "masked gradients"},
+                        {"bank": "labels", "partner": "none", "arbiter": "gradients"},
+                        {"bank": "labels"}, "labels"],
+              "blank": None},
 })
 
 

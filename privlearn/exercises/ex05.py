@@ -1,0 +1,119 @@
+"""Checkers for ``ex05_applications``.
+
+q1 OUE's probabilities; q2 estimate frequencies from unary reports; q3 the Taylor residual
+of vertical logistic regression; q4 which party learns what in hetero-LR.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..dp import estimate_frequencies, unary_encoding
+from ._checks import expect_number
+from ._core import Incorrect, Question, call_student
+
+EXERCISE = "ex05"
+
+
+def _check_q1(answer) -> str:
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        raise Incorrect("answer with a pair (p, q)")
+    p, q = (expect_number(v, name) for v, name in zip(answer, ("p", "q"), strict=True))
+    if math.isclose(p, 0.75) and math.isclose(q, 0.25):
+        raise Incorrect("that is randomized response's p and 1 − p; OUE keeps the true bit "
+                        "with probability 1/2")
+    if not (math.isclose(p, 0.5) and math.isclose(q, 0.25)):
+        raise Incorrect("OUE: p = 1/2 and q = 1/(e^ε + 1)")
+    return "these checks passed: p = 1/2, q = 1/(3 + 1) = 1/4, and p(1−q)/((1−p)q) = 3 = e^ε"
+
+
+q1 = Question(
+    EXERCISE, "q1", title="OUE's probabilities", checker=_check_q1,
+    hint="Optimised unary encoding reports the true category's bit as 1 with probability 1/2 "
+         "and every other bit as 1 with probability 1/(e^ε + 1).",
+    solution="""
+        answer = (0.5, 1 / (np.exp(np.log(3)) + 1))
+    """,
+)
+
+
+def _check_q2(fn) -> str:
+    rng = np.random.default_rng(4)
+    for eps in (0.5, 2.0):
+        values = rng.integers(0, 3, size=3000)  # categories 3..5 empty: estimates near 0
+        reports = unary_encoding(values, num_categories=6, epsilon=eps, rng=rng)
+        got = np.asarray(call_student(fn, reports.copy(), eps), dtype=float)
+        right = estimate_frequencies(reports, epsilon=eps)
+        if got.shape != right.shape:
+            raise Incorrect(f"return one estimate per category ({right.size}), got shape "
+                            f"{got.shape}")
+        if np.allclose(got, reports.mean(axis=0)):
+            raise Incorrect("these are the raw shares of 1-bits; remove q and divide by p − q")
+        if np.allclose(got, np.clip(right, 0, 1)) and not np.allclose(right, np.clip(right, 0, 1)):
+            raise Incorrect("do not clip the estimates to [0, 1]: clipping biases them")
+        if not np.allclose(got, right, atol=1e-12):
+            raise Incorrect("the unbiased estimate is (share of 1-bits − q) / (p − q)")
+    return "these checks passed: (mean − q)/(p − q) per category, unclipped"
+
+
+q2 = Question(
+    EXERCISE, "q2", title="estimate frequencies from unary reports", checker=_check_q2,
+    hint="A category's bit is 1 with probability f·p + (1 − f)·q; solve for f and plug in "
+         "the observed share.",
+    solution="""
+        def frequencies(reports, epsilon):
+            p, q = 0.5, 1 / (np.exp(epsilon) + 1)
+            return (reports.mean(axis=0) - q) / (p - q)
+    """,
+)
+
+
+def _check_q3(answer) -> str:
+    d = expect_number(answer, "d")
+    if math.isclose(d, 1.2 / 4 - 0.5 * 0):
+        raise Incorrect("the labels are in {−1, 1}: y = −1 here, not 0")
+    if math.isclose(d, 1.2 / 4 - (-1) / 2 * -1):
+        raise Incorrect("d = u/4 − y/2: with y = −1 that is u/4 + 1/2")
+    if not math.isclose(d, 1.2 / 4 + 0.5):
+        raise Incorrect("d = u/4 − y/2 with u = 1.2 and y = −1")
+    return "these checks passed: d = 0.3 + 0.5 = 0.8"
+
+
+q3 = Question(
+    EXERCISE, "q3", title="the Taylor residual", checker=_check_q3,
+    hint="With the Taylor approximation log 2 − y·u/2 + u²/8, the gradient of the loss in u is "
+         "u/4 − y/2.",
+    solution="""
+        d = 1.2 / 4 - (-1) / 2
+    """,
+)
+
+_Q4 = {"bank": "labels", "partner": "none", "arbiter": "masked gradients"}
+
+
+def _check_q4(answer) -> str:
+    if not isinstance(answer, dict):
+        raise Incorrect("answer with a dict: party -> what it sees in the clear")
+    got = {k: str(v).strip().lower() for k, v in answer.items()}
+    if set(got) != set(_Q4):
+        raise Incorrect(f"give one entry for each of {sorted(_Q4)}")
+    for party, right in _Q4.items():
+        if got[party] != right:
+            raise Incorrect(f"{party}: not {got[party]!r}. Go through the protocol: who "
+                            "encrypts, who holds the key, who adds masks")
+    return ("these checks passed: the bank keeps its own labels, the partner sees nothing of "
+            "the bank's, the arbiter sees only masked gradients")
+
+
+q4 = Question(
+    EXERCISE, "q4", title="who sees what in hetero-LR", checker=_check_q4,
+    hint="The partner only ever receives [[4d]], encrypted. The arbiter decrypts only values "
+         "masked by random numbers. The bank holds the labels from the start.",
+    solution="""
+        answer = {"bank": "labels", "partner": "none", "arbiter": "masked gradients"}
+    """,
+)
+
+QUESTIONS = (q1, q2, q3, q4)

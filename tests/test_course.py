@@ -17,11 +17,12 @@ def _code_cells(path):
 
 def test_there_are_notebooks():
     names = {p.stem for p in NOTEBOOKS}
-    chapters = ["00_start_here", "01_background", "03a_federated_learning",
+    chapters = ["00_start_here", "01_background", "02_core_concepts", "03a_federated_learning",
                 "03b_differential_privacy", "03c_homomorphic_encryption",
                 "03d_secure_multiparty_computation", "04_best_practice", "05_applications",
-                "07_trends_and_challenges"]
+                "06_tools_and_resources", "07_trends_and_challenges", "08_faq"]
     exercises = [f"ex{c}" for c in chapters if c[:2] in ("01", "03", "04", "05", "07")]
+    assert len(chapters) == 12 and not [p for p in names if p.startswith("0") and p not in chapters]
     assert set(chapters) | set(exercises) <= names
 
 

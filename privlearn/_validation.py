@@ -109,7 +109,7 @@ def as_real_array(name: str, value: Any, *, allow_empty: bool = False) -> np.nda
     arr = arr.astype(np.float64, copy=False)
     if not np.all(np.isfinite(arr)):
         bad = arr[~np.isfinite(arr)].ravel()[0]
-        raise ValueError(f"{name} must hold only finite values, got {bad!r} among them")
+        raise ValueError(f"{name} must hold only finite values, got {float(bad)!r} among them")
     return arr
 
 

@@ -3,7 +3,7 @@
 import pytest
 from phe import paillier as phe
 
-from privlearn.he import generate_keypair
+from privlearn.he import generate_keypair, generate_phe_keypair
 
 
 @pytest.fixture(scope="session")
@@ -13,7 +13,7 @@ def phe_keys():
 
 @pytest.fixture(scope="session")
 def small_phe_keys():
-    return phe.generate_paillier_keypair(n_length=256)
+    return generate_phe_keypair(insecure_n_bits=256)
 
 
 @pytest.fixture(scope="session")

@@ -38,6 +38,8 @@ import numbers
 import secrets
 from dataclasses import dataclass, field
 
+from .. import _primes
+
 try:  # the same arithmetic, faster
     import gmpy2
 
@@ -70,9 +72,6 @@ MIN_SECURE_BITS = 2048
 #: it (monkeypatch) to make keys and ciphertexts reproducible; nothing else should.
 _random_below = secrets.randbelow
 
-_SMALL_PRIMES = [p for p in range(3, 1000) if all(p % d for d in range(2, int(p**0.5) + 1))]
-
-
 def _check_int(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
@@ -83,26 +82,10 @@ def is_probable_prime(n: int, *, rounds: int = 40) -> bool:
     """Miller–Rabin with ``rounds`` random bases: a composite passes with probability
     at most 4^-rounds (Menezes, van Oorschot & Vanstone 1996, Fact 4.25)."""
     n = _check_int("n", n)
-    if n < 2:
-        return False
-    for p in [2, *_SMALL_PRIMES]:
-        if n % p == 0:
-            return n == p
-    d, s = n - 1, 0
-    while d % 2 == 0:
-        d, s = d // 2, s + 1
-    for _ in range(rounds):
-        a = 2 + _random_below(n - 3)
-        x = _powmod(a, d, n)
-        if x in (1, n - 1):
-            continue
-        for _ in range(s - 1):
-            x = x * x % n
-            if x == n - 1:
-                break
-        else:
-            return False
-    return True
+    rounds = _check_int("rounds", rounds)
+    if rounds < 1:
+        raise ValueError(f"rounds must be >= 1, got {rounds}")
+    return _primes.is_probable_prime(n, rounds=rounds, random_below=_random_below)
 
 
 def _random_prime(bits: int) -> int:
@@ -288,25 +271,28 @@ def mul_plain(public_key: PublicKey, c: Ciphertext, k: int) -> Ciphertext:
     return Ciphertext(_powmod(x, _encode(pk, k), pk.nsquare), pk)
 
 
-def generate_keypair(n_bits: int = MIN_SECURE_BITS, *, insecure_n_bits: int | None = None
+def generate_keypair(n_bits: int | None = None, *, insecure_n_bits: int | None = None
                      ) -> tuple[PublicKey, PrivateKey]:
     """A fresh key pair with an ``n_bits``-bit modulus (default 2048).
 
     Parameters
     ----------
-    n_bits : int
-        At least 2048; shorter moduli are refused here.
+    n_bits : int, optional
+        At least 2048 (the default); shorter moduli are refused here.
     insecure_n_bits : int, optional
         For quick classroom demos only: a modulus of this many bits (>= 64), however
         short. Factoring a 512-bit modulus is within reach of a modest cluster; never
-        use this outside a notebook.
+        use this outside a notebook. Give ``n_bits`` or ``insecure_n_bits``, not both.
     """
     if insecure_n_bits is not None:
+        if n_bits is not None:
+            raise ValueError(f"give n_bits or insecure_n_bits, not both (got n_bits={n_bits!r}, "
+                             f"insecure_n_bits={insecure_n_bits!r})")
         bits = _check_int("insecure_n_bits", insecure_n_bits)
         if bits < 64 or bits % 2:
             raise ValueError(f"insecure_n_bits must be an even number >= 64, got {bits}")
     else:
-        bits = _check_int("n_bits", n_bits)
+        bits = MIN_SECURE_BITS if n_bits is None else _check_int("n_bits", n_bits)
         if bits < MIN_SECURE_BITS:
             raise ValueError(f"n_bits must be >= {MIN_SECURE_BITS} for a secure key, got "
                              f"{bits}; for a quick demo pass insecure_n_bits={bits} instead")

@@ -5,10 +5,14 @@ clients encrypt their model updates under a key the server does not hold, the se
 combines ciphertexts (⊕ = multiplication mod n², ⊗ = exponentiation), and a key holder
 decrypts only the aggregate. This module keeps the three concerns apart:
 
-* **encoding** reals as integers, in fixed point with an exact rational scale; an
-  integer outside phe's safe band |m| <= n/3 is refused, and a decrypted result that
-  lands in the band between n/3 and 2n/3 is reported as an overflow (the scheme of phe's
-  ``EncodedNumber``: an overflowing sum is detected, never silently wrapped);
+* **encoding** reals as integers, in fixed point with an exact rational scale. Every
+  encrypted vector carries a *public bound* M on the integers it holds (|m| <= M): the
+  ``max_abs`` stated at encryption, divided by the precision, or by default 2^-32 of the
+  key's safe range n/3. Each operation computes the bound of its result (Σ M_i for a
+  sum, Σ k_i·M_i with integer weights k_i) and refuses, before touching a ciphertext,
+  any result whose bound passes n/3: a result that could wrap mod n is never computed.
+  Decryption keeps phe's second line of defence (the scheme of phe's ``EncodedNumber``):
+  a plaintext in the band between n/3 and 2n/3 is reported as an overflow;
 * **encryption** with phe's raw Paillier (``raw_encrypt`` / ``raw_decrypt``);
 * **arithmetic** on ciphertexts: :func:`encrypted_sum`,
   :func:`encrypted_weighted_average`, :func:`encrypted_dot`.
@@ -19,6 +23,10 @@ shifted to v + M >= 0 and given a slot of b bits, with b large enough that the s
 to ``max_summands`` vectors never carries from one slot into the next
 (2·M·max_summands < 2^b). One ciphertext then carries ⌊(log2 n − 1)/b⌋ values, which
 divides the number of encryptions, and of bytes sent, by that factor.
+
+**Keys.** phe keys shorter than 2048 bits (NIST SP 800-57's 112-bit level) are refused
+unless they were made by :func:`generate_phe_keypair` with ``insecure_n_bits``, the name
+a classroom demo uses to say that its key is for show.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ import numpy as np
 from phe import paillier as phe
 
 from .._validation import as_real_array, check_int, check_real, check_weights
-from .paillier import _powmod
+from .paillier import MIN_SECURE_BITS, _powmod
 
 __all__ = [
     "EncryptedVector",
@@ -42,16 +50,56 @@ __all__ = [
     "encrypted_dot",
     "encrypted_sum",
     "encrypted_weighted_average",
+    "generate_phe_keypair",
     "pack_encrypt",
     "packing_layout",
     "unpack_decrypt",
 ]
 
 
+#: Moduli of phe keys made by ``generate_phe_keypair(insecure_n_bits=...)``: the only
+#: keys under 2048 bits this module accepts.
+_INSECURE_DEMO_MODULI: set[int] = set()
+
+#: Without a stated ``max_abs``, a fresh ciphertext may use 2^-32 of the key's safe range,
+#: which leaves room for sums of 2^32 such vectors (weights counted as summands).
+DEFAULT_HEADROOM_BITS = 32
+
+
+def generate_phe_keypair(n_bits: int | None = None, *, insecure_n_bits: int | None = None
+                         ) -> tuple[phe.PaillierPublicKey, phe.PaillierPrivateKey]:
+    """A phe key pair for this module: ``n_bits`` >= 2048 (the default), or a short key
+    for a classroom demo asked for by name with ``insecure_n_bits`` (>= 64, even).
+
+    Keys from ``phe.generate_paillier_keypair`` work too when they have 2048 bits or more.
+    """
+    if insecure_n_bits is not None:
+        if n_bits is not None:
+            raise ValueError(f"give n_bits or insecure_n_bits, not both (got n_bits={n_bits!r}, "
+                             f"insecure_n_bits={insecure_n_bits!r})")
+        bits = check_int("insecure_n_bits", insecure_n_bits, low=64)
+        if bits % 2:
+            raise ValueError(f"insecure_n_bits must be an even number >= 64, got {bits}")
+    else:
+        bits = MIN_SECURE_BITS if n_bits is None else check_int("n_bits", n_bits)
+        if bits < MIN_SECURE_BITS or bits % 2:
+            raise ValueError(f"n_bits must be even and >= {MIN_SECURE_BITS} for a secure key, "
+                             f"got {bits}; for a quick demo pass insecure_n_bits={bits} instead")
+    public, private = phe.generate_paillier_keypair(n_length=bits)
+    if insecure_n_bits is not None:
+        _INSECURE_DEMO_MODULI.add(public.n)
+    return public, private
+
+
 def _check_public(public_key) -> phe.PaillierPublicKey:
     if not isinstance(public_key, phe.PaillierPublicKey):
         raise TypeError(f"public_key must be a phe PaillierPublicKey, got "
                         f"{type(public_key).__name__}")
+    bits = public_key.n.bit_length()
+    if bits < MIN_SECURE_BITS and public_key.n not in _INSECURE_DEMO_MODULI:
+        raise ValueError(f"public_key has a {bits}-bit modulus, below the {MIN_SECURE_BITS} "
+                         "bits of a secure key; for a classroom demo make it with "
+                         f"generate_phe_keypair(insecure_n_bits={bits})")
     return public_key
 
 
@@ -70,17 +118,25 @@ def _precision(precision) -> Fraction:
 def ciphertext_bytes(public_key) -> int:
     """Bytes of one ciphertext on the wire: an element of Z_(n²), sent in a fixed width of
     2·⌈bits(n)/8⌉ bytes (512 for a 2048-bit key), whatever its value."""
-    return 2 * ((_check_public(public_key).n.bit_length() + 7) // 8)
+    if not isinstance(public_key, phe.PaillierPublicKey):
+        raise TypeError(f"public_key must be a phe PaillierPublicKey, got "
+                        f"{type(public_key).__name__}")
+    return 2 * ((public_key.n.bit_length() + 7) // 8)
 
 
 @dataclass(frozen=True)
 class EncryptedVector:
-    """Ciphertexts of fixed-point values: each decrypts to m, read as m·scale/divisor."""
+    """Ciphertexts of fixed-point values: each decrypts to m, read as m·scale/divisor.
+
+    ``max_abs_int`` is the public bound M with |m| <= M for every ciphertext; it never
+    exceeds the key's safe range n/3 (``public_key.max_int``).
+    """
 
     public_key: phe.PaillierPublicKey
     ciphertexts: tuple[int, ...]
     shape: tuple[int, ...]
     scale: Fraction
+    max_abs_int: int
     divisor: Fraction = Fraction(1)
 
     def __len__(self) -> int:
@@ -91,30 +147,67 @@ class EncryptedVector:
         return len(self.ciphertexts) * ciphertext_bytes(self.public_key)
 
 
-def encrypt_vector(public_key, values, *, precision: float = 2.0**-24) -> EncryptedVector:
+def _room(pk: phe.PaillierPublicKey, bound: int, what: str) -> int:
+    """Refuse a result whose public bound passes the key's safe range n/3."""
+    if bound > pk.max_int:
+        raise OverflowError(
+            f"{what} could reach |m| = {bound} (the sum of its inputs' public bounds), beyond "
+            f"the key's safe range n/3 = {pk.max_int}: it could wrap mod n. State smaller "
+            "bounds with max_abs when encrypting, use a coarser precision, fewer or smaller "
+            "weights, or a larger key")
+    return bound
+
+
+def encrypt_vector(public_key, values, *, precision: float = 2.0**-24,
+                   max_abs: float | None = None) -> EncryptedVector:
     """Encrypt an array of reals, one ciphertext per value.
 
     Parameters
     ----------
     public_key : phe.PaillierPublicKey
+        At least 2048 bits, or made by ``generate_phe_keypair(insecure_n_bits=...)``.
     values : array_like of float
         Finite reals (NaN and infinity are refused).
     precision : float
         The fixed-point unit: each value is stored as round(x / precision). A power of
-        two keeps the scale exact. A value whose integer exceeds the key's safe range
-        n/3 raises ValueError (precision too fine for the key, or the value too large).
+        two keeps the scale exact.
+    max_abs : float, optional
+        A public bound on |x|, fixed in advance and never taken from the data (e.g. the
+        clipping norm of an update); a value beyond it raises ValueError. It becomes the
+        vector's bound M = ceil(max_abs / precision), from which sums are checked. By
+        default M is 2^-32 of the key's safe range n/3, room for sums of 2^32 vectors.
+
+    Examples
+    --------
+    >>> pk, sk = generate_phe_keypair(insecure_n_bits=128)
+    >>> big = encrypt_vector(pk, 1.0, precision=2.0**-20, max_abs=0.4 * pk.max_int / 2**20)
+    >>> decrypt_vector(sk, encrypted_sum([big, big]))
+    2.0
+    >>> encrypted_sum([big, big, big])  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    OverflowError: the sum could reach |m| = ...
     """
     pk = _check_public(public_key)
     x = as_real_array("values", values)
     scale = _precision(precision)
-    ints = [round(Fraction(v) / scale) for v in x.ravel().tolist()]
-    for v, m in zip(x.ravel().tolist(), ints, strict=True):
-        if abs(m) > pk.max_int:
-            raise ValueError(f"values must fit the key at this precision: {v!r} / "
-                             f"{float(scale)!r} exceeds n/3; use a coarser precision or a "
-                             "larger key")
+    if max_abs is None:
+        bound = pk.max_int >> DEFAULT_HEADROOM_BITS
+        rule = (f"|x| <= {float(bound * scale):g} (2^-{DEFAULT_HEADROOM_BITS} of the key's "
+                "safe range at this precision; pass max_abs to state your own bound)")
+    else:
+        bound = math.ceil(Fraction(check_real("max_abs", max_abs, low=0.0)) / scale)
+        if bound > pk.max_int:
+            raise ValueError(f"max_abs / precision must not exceed the key's safe range n/3 = "
+                             f"{pk.max_int}, got max_abs={max_abs!r}, precision={precision!r}; "
+                             "use a coarser precision or a larger key")
+        rule = f"|x| <= max_abs={max_abs!r}"
+    flat = x.ravel().tolist()
+    ints = [round(Fraction(v) / scale) for v in flat]
+    for v, m in zip(flat, ints, strict=True):
+        if abs(m) > bound:
+            raise ValueError(f"values must satisfy {rule}, got {v!r}")
     cts = tuple(pk.raw_encrypt(m % pk.n) for m in ints)
-    return EncryptedVector(pk, cts, x.shape, scale)
+    return EncryptedVector(pk, cts, x.shape, scale, bound)
 
 
 def _decode(private_key: phe.PaillierPrivateKey, c: int) -> int:
@@ -142,8 +235,11 @@ def decrypt_vector(private_key, encrypted: EncryptedVector) -> np.ndarray:
 
 
 def _same_kind(vectors, what: str) -> list:
-    if not isinstance(vectors, (list, tuple)) or not vectors:
-        raise ValueError(f"{what} must be a non-empty list of encrypted vectors")
+    if not isinstance(vectors, (list, tuple)):
+        raise TypeError(f"{what} must be a list of encrypted vectors, got "
+                        f"{type(vectors).__name__}")
+    if not vectors:
+        raise ValueError(f"{what} must be a non-empty list of encrypted vectors, got []")
     first = vectors[0]
     if not isinstance(first, (EncryptedVector, PackedVector)):
         raise TypeError(f"{what}[0] must be an EncryptedVector or PackedVector, got "
@@ -189,7 +285,9 @@ def encrypted_sum(vectors):
         first._check_room(summands)
         return replace(first, ciphertexts=_combine(first.public_key, columns, [1] * len(vs)),
                        summands=summands)
-    return replace(first, ciphertexts=_combine(first.public_key, columns, [1] * len(vs)))
+    bound = _room(first.public_key, sum(v.max_abs_int for v in vs), "the sum")
+    return replace(first, ciphertexts=_combine(first.public_key, columns, [1] * len(vs)),
+                   max_abs_int=bound)
 
 
 def encrypted_weighted_average(vectors, weights, *, weight_precision: float = 2.0**-20):
@@ -215,13 +313,18 @@ def encrypted_weighted_average(vectors, weights, *, weight_precision: float = 2.
                        summands=summands, divisor=first.divisor * sum(ks))
     if integral:
         ks = [int(x) for x in w]
+        bound = _room(first.public_key, sum(k * v.max_abs_int for k, v in zip(ks, vs,
+                                                                                strict=True)),
+                      "the weighted sum")
         return replace(first, ciphertexts=_combine(first.public_key, columns, ks),
-                       divisor=first.divisor * sum(ks))
+                       divisor=first.divisor * sum(ks), max_abs_int=bound)
     unit = _precision(weight_precision)
     total = Fraction(math.fsum(w))
     ks = [round(Fraction(x) / total / unit) for x in w]
+    bound = _room(first.public_key, sum(k * v.max_abs_int for k, v in zip(ks, vs, strict=True)),
+                  "the weighted sum")
     return replace(first, ciphertexts=_combine(first.public_key, columns, ks),
-                   scale=first.scale * unit)
+                   scale=first.scale * unit, max_abs_int=bound)
 
 
 def encrypted_dot(encrypted_x: EncryptedVector, weights, *, intercept: float = 0.0,
@@ -230,7 +333,10 @@ def encrypted_dot(encrypted_x: EncryptedVector, weights, *, intercept: float = 0
 
     ``encrypted_x`` of shape (d,) gives one ciphertext; of shape (m, d), one per record
     (encrypted linear-model scoring: the server never sees the features, the client never
-    sees the weights). Weights are fixed-point encoded with ``weight_precision``.
+    sees the weights). Weights are fixed-point encoded with ``weight_precision``; each
+    result is re-randomised with a fresh encryption, so it reveals nothing but x·w + b to
+    the key holder. Refused (OverflowError) when Σ_j |k_j|·M + |b| could pass n/3, M
+    being ``encrypted_x``'s public bound.
     """
     if not isinstance(encrypted_x, EncryptedVector):
         raise TypeError(f"encrypted_x must be an EncryptedVector, got "
@@ -243,6 +349,10 @@ def encrypted_dot(encrypted_x: EncryptedVector, weights, *, intercept: float = 0
     pk = encrypted_x.public_key
     unit = _precision(weight_precision)
     ks = [round(Fraction(v) / unit) for v in w.tolist()]
+    scale = encrypted_x.scale * unit
+    m_b = round(Fraction(b) / scale * encrypted_x.divisor)
+    bound = _room(pk, sum(abs(k) for k in ks) * encrypted_x.max_abs_int + abs(m_b),
+                  "the dot product (with the intercept)")
     d = w.size
     rows = [encrypted_x.ciphertexts[i:i + d] for i in range(0, len(encrypted_x), d)]
     nsq = pk.nsquare
@@ -254,14 +364,13 @@ def encrypted_dot(encrypted_x: EncryptedVector, weights, *, intercept: float = 0
                 acc = acc * _powmod(c, k, nsq) % nsq
             elif k < 0:  # E(a)^(-k) = (E(a)^-1)^k
                 acc = acc * _powmod(pow(c, -1, nsq), -k, nsq) % nsq
-        scale = encrypted_x.scale * unit
-        m_b = round(Fraction(b) / scale * encrypted_x.divisor)
-        if m_b:
-            acc = acc * pk.raw_encrypt(m_b % pk.n, r_value=1) % nsq  # g^b: adds b, no noise
-        out.append(acc)
+        # A fresh encryption of the intercept re-randomises the result: without it, weights
+        # that all round to 0 would leave g^b with r = 1 (readable without the key), and the
+        # result's randomness would be the inputs' raised to the k_j, a trace of the weights
+        # for the key holder (re-randomising gives what is called circuit privacy).
+        out.append(acc * pk.raw_encrypt(m_b % pk.n) % nsq)
     shape = encrypted_x.shape[:-1]
-    return EncryptedVector(pk, tuple(out), shape, encrypted_x.scale * unit,
-                           encrypted_x.divisor)
+    return EncryptedVector(pk, tuple(out), shape, scale, bound, encrypted_x.divisor)
 
 
 # ---------------------------------------------------------------------------- packing

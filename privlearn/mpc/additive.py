@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from .._validation import check_int
-from .fixed_point import decode_fixed, encode_fixed
+from .fixed_point import decode_fixed, fixed_point_encode
 from .randomness import random_uint64
 
 __all__ = [
@@ -101,15 +101,33 @@ def secure_mean(values, *, frac_bits: int = 16) -> float | np.ndarray:
     Parameters
     ----------
     values : sequence of float or of arrays
-        One private input per party (at least 2).
+        One private input per party (at least 2), all of the same shape.
+    frac_bits : int
+        Fractional bits of the fixed-point encoding. With n parties every input must
+        satisfy |x| < 2^(63 − frac_bits) / n, so that the total cannot wrap in Z_2^64
+        (larger inputs are refused, never wrapped).
+
+    Examples
+    --------
+    >>> secure_mean([52_000.0, 61_000.0, 47_500.0])
+    53500.0
     """
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or len(values) < 2:
-        raise ValueError("values must hold one input per party, at least 2")
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise TypeError(f"values must be a sequence with one input per party, got "
+                        f"{type(values).__name__}")
     n = len(values)
-    encoded = [encode_fixed(v, frac_bits=frac_bits) for v in values]
-    if any(e.shape != encoded[0].shape for e in encoded):
-        raise ValueError("every party's input must have the same shape")
+    if n < 2:
+        raise ValueError(f"values must hold one input per party, at least 2, got {n}")
+    f = check_int("frac_bits", frac_bits, low=0, high=62)
+    encoded = []
+    for i, v in enumerate(values):
+        e = fixed_point_encode(f"values[{i}]", v, frac_bits=f, max_summands=n)
+        if e.shape != np.shape(encoded[0] if encoded else e):
+            raise ValueError(f"values[{i}] has shape {e.shape}, values[0] has "
+                             f"{encoded[0].shape}: every party's input must have the same "
+                             "shape")
+        encoded.append(e)
     dealt = np.stack([additive_share(e, num_parties=n) for e in encoded])  # [sender, holder]
     held = dealt.sum(axis=0, dtype=np.uint64)          # what each holder adds up locally
-    total = decode_fixed(additive_reconstruct(held), frac_bits=frac_bits)
+    total = decode_fixed(additive_reconstruct(held), frac_bits=f)
     return total / n

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from .._validation import check_int
+
 __all__ = ["insecure_deterministic_randomness", "random_bytes", "random_uint64"]
 
 
@@ -50,9 +52,11 @@ def insecure_deterministic_randomness(seed: int) -> Iterator[None]:
     """Within the block, every "secret" random value is derived from ``seed``.
 
     INSECURE by design: anyone who knows the seed knows every share and mask. For
-    reproducible classroom demos and tests only.
+    reproducible classroom demos and tests only. ``seed`` is a non-negative integer
+    (``None`` is refused: it would silently give one fixed stream).
     """
     global _source
+    seed = check_int("seed", seed, low=0)
     previous = _source
     _source = _SeededStream(seed)
     try:

@@ -19,12 +19,21 @@ in transit, which this simulation delivers directly):
    kinds of share for the same client (that would unmask its input).
 
 With at least t survivors the sum is exact; with fewer, the server cannot remove the
-masks and stops with an error rather than return a wrong sum. The PRG is AES-128 in
+masks and stops with an error rather than return a wrong sum.
+
+One instance is one round, and a small state machine: *collecting* (each client may send
+one masked input) → *unmasked* (after the one successful :meth:`SecureAggregation.aggregate`).
+A second masked input from the same client would let the server subtract the two and
+learn x2 − x1; a second unmasking with another dropout set would reveal both a client's
+key and its self-mask seed, hence its input: both are refused, and so is a masked input
+after the unmasking. A failed unmasking (too few survivors) reveals no share, so the
+server may try again with more inputs. The PRG is AES-128 in
 counter mode, keyed by the agreed seed: a cryptographic PRG, not numpy's.
 """
 
 from __future__ import annotations
 
+import numbers
 import time
 from dataclasses import dataclass, field
 
@@ -118,6 +127,7 @@ class SecureAggregation:
         self.clients = [self._advertise() for _ in range(self.n)]
         self._share_keys()
         self._masked_sent: set[int] = set()
+        self.state = "collecting"
         self.seconds_clients = time.perf_counter() - t0
         self.cost: SecAggCost | None = None
 
@@ -147,6 +157,12 @@ class SecureAggregation:
     def masked_input(self, client: int, x) -> np.ndarray:
         """What client ``client`` sends: its input x (uint64 ring elements) plus masks."""
         u = check_int("client", client, low=0, high=self.n - 1)
+        if self.state != "collecting":
+            raise ValueError(f"this round is over (state {self.state!r}): client {u} cannot send "
+                             "a masked input after the unmasking; start a new SecureAggregation")
+        if u in self._masked_sent:
+            raise ValueError(f"client {u} already sent its masked input this round: a second "
+                             "one would let the server subtract them and learn x2 − x1")
         vec = _as_ring("x", x)
         if vec.shape != (self.length,):
             raise ValueError(f"x must have shape ({self.length},), got {vec.shape}")
@@ -182,10 +198,19 @@ class SecureAggregation:
         if not isinstance(masked, dict):
             raise TypeError(f"masked must be a dict client -> masked vector, got "
                             f"{type(masked).__name__}")
+        if self.state != "collecting":
+            raise ValueError("aggregate already unmasked this round: a second unmasking with "
+                             "another set of survivors would reveal both the key and the "
+                             "self-mask seed of a client, hence its input; start a new "
+                             "SecureAggregation for the next round")
+        for u in masked:
+            if isinstance(u, bool) or not isinstance(u, numbers.Integral) or not (
+                    0 <= u < self.n):
+                raise ValueError(f"masked has an unknown client {u!r}: clients are "
+                                 f"0..{self.n - 1}")
+        masked = {int(u): v for u, v in masked.items()}
         survivors = sorted(masked)
         for u in survivors:
-            if not isinstance(u, int) or not 0 <= u < self.n:
-                raise ValueError(f"masked has an unknown client {u!r}")
             if u not in self._masked_sent:
                 raise ValueError(f"client {u} never produced a masked input")
         if len(survivors) < self.t:
@@ -201,6 +226,7 @@ class SecureAggregation:
             if y.shape != (self.length,):
                 raise ValueError(f"masked[{u}] has shape {y.shape}, expected ({self.length},)")
             total = total + y
+        self.state = "unmasked"  # from here on, shares are revealed: never again this round
         helpers = survivors[: self.t]  # any t survivors' shares will do
         # self-masks of survivors: reveal b_u (never the key) of each survivor
         for seed_int in self._reconstruct(helpers, survivors, which=1):

@@ -20,6 +20,7 @@ import numbers
 
 import numpy as np
 
+from .._primes import is_prime_cached
 from .._validation import check_int
 from .randomness import random_bytes
 
@@ -83,8 +84,9 @@ def _check_prime(prime) -> int:
     if isinstance(prime, bool) or not isinstance(prime, numbers.Integral):
         raise TypeError(f"prime must be an integer, got {type(prime).__name__} {prime!r}")
     prime = int(prime)
-    if prime < 3:
-        raise ValueError(f"prime must be a prime >= 3, got {prime}")
+    if prime < 3 or not is_prime_cached(prime):
+        raise ValueError(f"prime must be a prime >= 3 (the field GF(p) needs one: over a "
+                         f"composite modulus interpolation breaks), got {prime}")
     return prime
 
 
@@ -143,7 +145,32 @@ def shamir_share(secret, *, num_shares: int, threshold: int,
 
 
 def lagrange_at_zero(xs: list[int], prime: int) -> list[int]:
-    """λ_i = Π_{j≠i} x_j / (x_j − x_i) mod p: the weights that interpolate f(0)."""
+    """λ_i = Π_{j≠i} x_j / (x_j − x_i) mod p: the weights that interpolate f(0).
+
+    ``xs`` must be distinct, non-zero integers mod p (x = 0 is where the secret sits),
+    and ``prime`` a prime.
+
+    Examples
+    --------
+    >>> lagrange_at_zero([1, 2, 3], 1613)   # 3, −3, 1 mod 1613
+    [3, 1610, 1]
+    """
+    prime = _check_prime(prime)
+    if isinstance(xs, (str, bytes)) or not hasattr(xs, "__len__") or len(xs) == 0:
+        raise TypeError(f"xs must be a non-empty list of integers, got {xs!r}")
+    seen: dict[int, int] = {}
+    for i, x in enumerate(xs):
+        if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+            raise TypeError(f"xs[{i}] must be an integer, got {type(x).__name__} {x!r}")
+        r = int(x) % prime
+        if r == 0:
+            raise ValueError(f"xs[{i}] = {x} is 0 mod p: x = 0 is the secret itself and never a "
+                             "share's x-coordinate")
+        if r in seen:
+            raise ValueError(f"xs must be distinct mod p, got xs[{seen[r]}] = {xs[seen[r]]} and "
+                             f"xs[{i}] = {x}")
+        seen[r] = i
+    xs = list(seen)
     out = []
     for i, xi in enumerate(xs):
         num, den = 1, 1
@@ -186,7 +213,10 @@ def shamir_reconstruct(shares, *, prime: int = DEFAULT_PRIME):
     shapes = {y.shape for y in ys}
     if len(shapes) != 1:
         raise ValueError(f"all shares must have the same shape, got {sorted(shapes)}")
-    known = [sh.threshold for sh in shares if isinstance(sh, Share)]
+    known = {sh.threshold for sh in shares if isinstance(sh, Share)}
+    if len(known) > 1:
+        raise ValueError(f"shares have different thresholds {sorted(known)}: they come from "
+                         "different sharings and cannot be combined")
     if known and len(shares) < max(known):
         raise ValueError(f"need at least threshold={max(known)} shares, got {len(shares)}")
     weights = lagrange_at_zero(xs, prime)

@@ -1,11 +1,12 @@
 """Encrypted vectors, packing and encrypted scoring on phe keys."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from phe import paillier as phe
 
 from privlearn.he import (
     EncryptedVector,
@@ -15,6 +16,7 @@ from privlearn.he import (
     encrypted_dot,
     encrypted_sum,
     encrypted_weighted_average,
+    generate_phe_keypair,
     pack_encrypt,
     packing_layout,
     unpack_decrypt,
@@ -84,12 +86,16 @@ def test_packed_sum_beyond_max_summands_is_refused(small_phe_keys):
         encrypted_weighted_average(packed[:2], [0.5, 0.5])
 
 
-def test_unpacked_overflow_is_detected_not_wrapped(small_phe_keys):
+def test_unpacked_overflow_is_refused_before_it_happens(small_phe_keys):
     pk, sk = small_phe_keys
     big = pk.max_int * P * 0.9                        # each fits, their sum does not
-    enc = [encrypt_vector(pk, [big], precision=P) for _ in range(2)]
+    enc = [encrypt_vector(pk, [big], precision=P, max_abs=big) for _ in range(2)]
+    with pytest.raises(OverflowError, match="could wrap"):
+        encrypted_sum(enc)
+    # a vector that lies about its bound is still caught at decryption (phe's band)
+    liars = [replace(e, max_abs_int=1) for e in enc]
     with pytest.raises(OverflowError, match="overflow band"):
-        decrypt_vector(sk, encrypted_sum(enc))
+        decrypt_vector(sk, encrypted_sum(liars))
 
 
 def test_encrypted_dot_scores_like_plaintext(small_phe_keys):
@@ -108,7 +114,7 @@ def test_encrypted_dot_scores_like_plaintext(small_phe_keys):
     (lambda pk: encrypt_vector(pk, [float("inf")]), ValueError, "finite"),
     (lambda pk: encrypt_vector(pk, []), ValueError, "empty"),
     (lambda pk: encrypt_vector(pk, ["a"]), TypeError, "values"),
-    (lambda pk: encrypt_vector(pk, [1e40], precision=1e-40), ValueError, "exceeds n/3"),
+    (lambda pk: encrypt_vector(pk, [1e40], precision=1e-40), ValueError, "must satisfy"),
     (lambda pk: encrypt_vector(pk, [1.0], precision=0.0), ValueError, "precision"),
     (lambda pk: encrypt_vector("key", [1.0]), TypeError, "public_key"),
     (lambda pk: pack_encrypt(pk, [2.0], precision=P, max_summands=2, max_abs=1.0),
@@ -132,7 +138,7 @@ def test_bad_input(small_phe_keys, call, exc, words):
 
 def test_mismatches_are_refused(small_phe_keys):
     pk, sk = small_phe_keys
-    other_pk, other_sk = phe.generate_paillier_keypair(n_length=256)
+    other_pk, other_sk = generate_phe_keypair(insecure_n_bits=256)
     a = encrypt_vector(pk, [1.0, 2.0])
     with pytest.raises(ValueError, match="another key"):
         encrypted_sum([a, encrypt_vector(other_pk, [1.0, 2.0])])

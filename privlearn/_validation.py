@@ -113,18 +113,20 @@ def as_real_array(name: str, value: Any, *, allow_empty: bool = False) -> np.nda
     return arr
 
 
-def check_weights(weights: Any, count: int, *, per: str = "item") -> list[float]:
+def check_weights(weights: Any, count: int, *, per: str = "item",
+                  name: str = "weights") -> list[float]:
     """One finite weight >= 0 per ``per`` (item, state, vector), with a positive sum.
 
     Returns the weights as floats; one-element tensors and arrays count as numbers.
+    ``name`` is the parameter named in messages.
     """
     if isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__") or hasattr(
             weights, "keys"):
-        raise TypeError(f"weights must be a sequence of numbers, got {type(weights).__name__}")
+        raise TypeError(f"{name} must be a sequence of numbers, got {type(weights).__name__}")
     items = list(weights)
     if len(items) != count:
-        raise ValueError(f"weights must have one entry per {per}: got {len(items)} weights "
-                         f"for {count}")
+        raise ValueError(f"{name} must have one entry per {per}: got {len(items)} "
+                         f"{name} for {count}")
     out = []
     for i, w in enumerate(items):
         if not isinstance(w, numbers.Real) and hasattr(w, "item"):
@@ -132,7 +134,7 @@ def check_weights(weights: Any, count: int, *, per: str = "item") -> list[float]
                 w = w.item()  # a one-element tensor or array
             except (ValueError, RuntimeError):
                 pass  # several elements: check_real reports the type
-        out.append(check_real(f"weights[{i}]", w, low=0.0, low_open=False))
+        out.append(check_real(f"{name}[{i}]", w, low=0.0, low_open=False))
     if math.fsum(out) <= 0:
-        raise ValueError(f"weights must have a positive sum, got {out!r}")
+        raise ValueError(f"{name} must have a positive sum, got {out!r}")
     return out

@@ -37,7 +37,7 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 
 from .._random import RNGLike
-from .._torch import torch_generator
+from .._torch import check_generator, torch_generator
 from .._validation import check_int, check_probability, check_real
 from .accountant import RDPAccountant
 
@@ -218,8 +218,14 @@ def dp_sgd_step(model: nn.Module, loss_fn: LossFn, x: torch.Tensor, y: torch.Ten
     """One DP-SGD update in place: θ ← θ − lr·(Σ clip(g_i) + N(0, σ²C²I)) / (qn).
 
     ``x`` may be empty (a Poisson batch can be): the step then adds noise only.
-    Arguments are not validated here; :func:`train_dp_sgd` does that once.
+    ``generator`` is required: the noise never comes from torch's global generator.
     """
+    check_generator("generator", generator)
+    lr = check_real("lr", lr, low=0.0)
+    noise_multiplier = check_real("noise_multiplier", noise_multiplier, low=0.0,
+                                  low_open=False)
+    max_grad_norm = check_real("max_grad_norm", max_grad_norm, low=0.0)
+    expected_batch_size = check_real("expected_batch_size", expected_batch_size, low=0.0)
     params = _plan(model).params
     if x.shape[0] > 0:
         summed = clipped_gradient_sum(model, loss_fn, x, y, max_grad_norm=max_grad_norm)
@@ -238,9 +244,14 @@ def dp_sgd_step(model: nn.Module, loss_fn: LossFn, x: torch.Tensor, y: torch.Ten
 
 def poisson_batches(n: int, *, sample_rate: float, steps: int,
                     generator: torch.Generator):
-    """Yield ``steps`` index tensors, each example in each with probability q."""
-    for _ in range(steps):
-        yield torch.nonzero(torch.rand(n, generator=generator) < sample_rate).flatten()
+    """``steps`` index tensors, each example in each with probability q (checked now,
+    drawn lazily)."""
+    n = check_int("n", n, low=0)
+    sample_rate = check_probability("sample_rate", sample_rate, closed=True)
+    steps = check_int("steps", steps, low=0)
+    check_generator("generator", generator)
+    return (torch.nonzero(torch.rand(n, generator=generator) < sample_rate).flatten()
+            for _ in range(steps))
 
 
 def train_dp_sgd(

@@ -3,11 +3,11 @@
 ``fl`` may use ``dp``, ``mpc`` and ``he``; they never use ``fl``.
 """
 
-from .encrypted import PaillierAggregator, flatten_state, unflatten_state
+from .encrypted import PaillierAggregator
 from .fedavg import fedavg, weighted_sum
 from .partition import partition_dirichlet, partition_iid, partition_shards
 from .private import DPFedAvgAggregator, LocalDPSGD, clip_update
-from .secure import SecureAggregator
+from .secure import SecureAggregationFailed, SecureAggregator
 from .simulation import (
     FedAvgAggregator,
     FedAvgHistory,
@@ -16,6 +16,7 @@ from .simulation import (
     run_fedavg,
     state_bytes,
 )
+from .states import check_round, check_states, flatten_state, unflatten_state
 from .vertical import VerticalResult, train_centralized_taylor, train_vertical_lr
 
 __all__ = [
@@ -24,8 +25,11 @@ __all__ = [
     "FedAvgHistory",
     "LocalDPSGD",
     "PaillierAggregator",
+    "SecureAggregationFailed",
     "SecureAggregator",
     "VerticalResult",
+    "check_round",
+    "check_states",
     "clip_update",
     "evaluate",
     "fedavg",

@@ -18,10 +18,10 @@ import math
 import time
 
 import numpy as np
-import torch
 
 from .._validation import check_int, check_real
 from ..he.vectors import (
+    check_public_key,
     ciphertext_bytes,
     decrypt_vector,
     encrypt_vector,
@@ -30,29 +30,9 @@ from ..he.vectors import (
     packing_layout,
     unpack_decrypt,
 )
+from .states import check_round, flatten_state, unflatten_state
 
-__all__ = ["PaillierAggregator", "flatten_state", "unflatten_state"]
-
-
-def flatten_state(state) -> np.ndarray:
-    """All floating tensors of a state dict, in key order, as one float64 vector."""
-    parts = []
-    for k, t in state.items():
-        if not t.dtype.is_floating_point:
-            raise TypeError(f"state[{k!r}] has dtype {t.dtype}; only floating tensors can be "
-                            "encrypted as fixed-point values")
-        parts.append(t.detach().to(torch.float64).reshape(-1).numpy())
-    return np.concatenate(parts)
-
-
-def unflatten_state(vector: np.ndarray, like) -> dict[str, torch.Tensor]:
-    """Inverse of :func:`flatten_state`, shaped and typed like the state dict ``like``."""
-    out, offset = {}, 0
-    for k, t in like.items():
-        size = t.numel()
-        out[k] = torch.as_tensor(vector[offset:offset + size]).reshape(t.shape).to(t.dtype)
-        offset += size
-    return out
+__all__ = ["PaillierAggregator"]
 
 
 class PaillierAggregator:
@@ -70,8 +50,16 @@ class PaillierAggregator:
         Pack many values per ciphertext (then ``max_abs`` and ``max_summands`` are needed).
     max_abs : float, optional
         Public bound on every model parameter, |θ| <= max_abs (a value beyond it raises).
+        Unpacked, it sets the ciphertexts' public bound (see
+        :func:`privlearn.he.encrypt_vector`; default: 2^-32 of the key's range), from
+        which a weighted sum that could wrap is refused before it is computed.
     max_summands : int, optional
-        Upper bound on Σ n_i over the clients of one round (the weights are example counts).
+        Packed only: upper bound on Σ n_i over the clients of one round (the weights are
+        example counts).
+
+    Every round's client states and counts are checked first by
+    :func:`privlearn.fl.states.check_round` (keys, shapes, dtypes, finite values,
+    counts >= 0 with a positive sum); fractional counts are applied as fractions.
     """
 
     sampling = "fixed"
@@ -79,40 +67,58 @@ class PaillierAggregator:
     def __init__(self, public_key, private_key, *, precision: float = 2.0**-24,
                  packed: bool = False, max_abs: float | None = None,
                  max_summands: int | None = None) -> None:
-        self.public_key, self.private_key = public_key, private_key
+        self.public_key = check_public_key(public_key)
+        if getattr(private_key, "public_key", None) != public_key:
+            raise ValueError("private_key must be the private half of public_key, got a "
+                             f"{type(private_key).__name__} that is not")
+        self.private_key = private_key
         self.precision = check_real("precision", precision, low=0.0)
+        if not isinstance(packed, (bool, np.bool_)):
+            raise TypeError(f"packed must be True or False, got {type(packed).__name__} "
+                            f"{packed!r}")
         self.packed = bool(packed)
+        self.max_abs = None if max_abs is None else check_real("max_abs", max_abs, low=0.0)
         if self.packed:
             if max_abs is None or max_summands is None:
-                raise ValueError("packed=True needs max_abs and max_summands")
-            self.max_abs = check_real("max_abs", max_abs, low=0.0)
+                raise ValueError(f"packed=True needs max_abs and max_summands, got "
+                                 f"max_abs={max_abs!r}, max_summands={max_summands!r}")
             self.max_summands = check_int("max_summands", max_summands, low=1)
             _, _, self.slots = packing_layout(public_key, precision=precision,
                                               max_summands=max_summands, max_abs=max_abs)
+        elif max_summands is not None:
+            raise ValueError(f"max_summands sizes packed slots and applies to packed=True "
+                             f"only, got max_summands={max_summands!r} with packed=False")
         self.log: list[dict] = []
 
     def start(self, *, num_clients: int, client_fraction: float, rng) -> None:
         """Nothing to prepare: keys are given at construction."""
 
-    def client_encrypt(self, state):
-        """What one client sends: its flattened model, encrypted."""
-        vec = flatten_state(state)
+    def client_encrypt(self, state, keys=None):
+        """What one client sends: its flattened model (in the order of ``keys``, default
+        the state's own), encrypted."""
+        vec = flatten_state(state, keys)
         if self.packed:
             return pack_encrypt(self.public_key, vec, precision=self.precision,
                                 max_summands=self.max_summands, max_abs=self.max_abs)
-        return encrypt_vector(self.public_key, vec, precision=self.precision)
+        return encrypt_vector(self.public_key, vec, precision=self.precision,
+                              max_abs=self.max_abs)
 
     def server_sum(self, encrypted, num_examples):
-        """The server's part: Σ n_i ⊗ Enc(θ_i), on ciphertexts with the public key only."""
-        return encrypted_weighted_average(encrypted, [int(n) for n in num_examples])
+        """The server's part: Σ n_i ⊗ Enc(θ_i), on ciphertexts with the public key only.
+
+        Whole counts are applied exactly; fractional ones are fixed-point encoded
+        (unpacked vectors only: packed slots take whole counts), never truncated."""
+        return encrypted_weighted_average(encrypted, num_examples)
 
     def aggregate(self, global_state, client_states, num_examples):
+        keys, weights = check_round(global_state, client_states, num_examples,
+                                    allow_empty=True)
         if not client_states:
             return global_state
         t0 = time.perf_counter()
-        encrypted = [self.client_encrypt(s) for s in client_states]
+        encrypted = [self.client_encrypt(s, keys) for s in client_states]
         t1 = time.perf_counter()
-        total = self.server_sum(encrypted, num_examples)
+        total = self.server_sum(encrypted, weights)
         t2 = time.perf_counter()
         decrypt = unpack_decrypt if self.packed else decrypt_vector
         vector = decrypt(self.private_key, total)

@@ -15,39 +15,16 @@ from collections.abc import Mapping, Sequence
 import torch
 
 from .._validation import check_weights
+from .states import check_states
 
 __all__ = ["fedavg", "weighted_sum"]
 
 State = Mapping[str, torch.Tensor]
 
 
-def _check_states(states: Sequence[State]) -> list[str]:
-    if isinstance(states, Mapping) or not isinstance(states, Sequence):
-        raise TypeError(f"states must be a list of state dicts, got {type(states).__name__}")
-    if len(states) == 0:
-        raise ValueError("states must not be empty: there is nothing to aggregate")
-    keys = list(states[0].keys())
-    for i, st in enumerate(states):
-        if not isinstance(st, Mapping):
-            raise TypeError(f"states[{i}] must be a state dict, got {type(st).__name__}")
-        if set(st.keys()) != set(keys):
-            missing = sorted(set(keys) - set(st.keys()))
-            extra = sorted(set(st.keys()) - set(keys))
-            raise ValueError(f"states[{i}] has different keys from states[0]: missing "
-                             f"{missing}, unexpected {extra}")
-        for k in keys:
-            t = st[k]
-            if not isinstance(t, torch.Tensor):
-                raise TypeError(f"states[{i}][{k!r}] must be a tensor, got {type(t).__name__}")
-            if t.shape != states[0][k].shape:
-                raise ValueError(f"states[{i}][{k!r}] has shape {tuple(t.shape)}, but "
-                                 f"states[0][{k!r}] has {tuple(states[0][k].shape)}")
-    return keys
-
-
 def weighted_sum(states: Sequence[State], weights: Sequence[float]) -> dict[str, torch.Tensor]:
     """Σ_i w_i · state_i per key, in float64, not normalised; checked as in :func:`fedavg`."""
-    keys = _check_states(states)
+    keys = check_states(states)
     w = check_weights(weights, len(states), per="state")
     return _weighted_sum(keys, states, w)
 
@@ -68,8 +45,9 @@ def fedavg(states: Sequence[State], weights: Sequence[float]) -> dict[str, torch
     Parameters
     ----------
     states : list of dict
-        ``model.state_dict()`` of each client: same keys, same shapes. Buffers (e.g.
-        batch-norm statistics) are averaged like parameters.
+        ``model.state_dict()`` of each client: same keys (any order), shapes and dtypes,
+        finite values (checked by :func:`privlearn.fl.states.check_states`). Buffers
+        (e.g. batch-norm statistics) are averaged like parameters.
     weights : list of float
         w_i >= 0 with a positive sum; use the clients' example counts n_i for FedAvg.
 
@@ -87,7 +65,7 @@ def fedavg(states: Sequence[State], weights: Sequence[float]) -> dict[str, torch
     >>> fedavg([a, b], [1, 3])["w"].tolist()
     [2.5, 5.0]
     """
-    keys = _check_states(states)
+    keys = check_states(states)
     w = check_weights(weights, len(states), per="state")
     sums = _weighted_sum(keys, states, w)
     total = math.fsum(w)

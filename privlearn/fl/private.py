@@ -31,10 +31,11 @@ import torch
 
 from .._random import as_generator
 from .._torch import torch_generator
-from .._validation import check_probability, check_real
+from .._validation import check_int, check_probability, check_real
 from ..dp import RDPAccountant
 from ..dp.dpsgd import dp_sgd_step, poisson_batches
 from .simulation import state_bytes
+from .states import check_round, check_states
 
 __all__ = ["DPFedAvgAggregator", "LocalDPSGD", "clip_update"]
 
@@ -42,7 +43,13 @@ __all__ = ["DPFedAvgAggregator", "LocalDPSGD", "clip_update"]
 def clip_update(update: dict[str, torch.Tensor], clip_norm: float
                 ) -> tuple[dict[str, torch.Tensor], float]:
     """Scale an update so its global L2 norm is at most ``clip_norm``; return it and the
-    norm before clipping."""
+    norm before clipping.
+
+    A non-finite update is refused (ValueError naming the entry): clipping cannot bound
+    it, since NaN · factor is NaN.
+    """
+    clip_norm = check_real("clip_norm", clip_norm, low=0.0)
+    check_states([update], name="update")
     norm = math.sqrt(sum(float((t.to(torch.float64) ** 2).sum()) for t in update.values()))
     factor = min(1.0, clip_norm / norm) if norm > 0 else 1.0
     return {k: t * factor for k, t in update.items()}, norm
@@ -76,13 +83,19 @@ class DPFedAvgAggregator:
         self._gen = None
 
     def start(self, *, num_clients: int, client_fraction: float, rng) -> None:
-        self._k, self._q = num_clients, client_fraction
+        self._k = check_int("num_clients", num_clients, low=1)
+        self._q = check_real("client_fraction", client_fraction, low=0.0, high=1.0,
+                             high_open=False)
         self._gen = torch_generator(as_generator(rng))
 
     def aggregate(self, global_state, client_states, num_examples):
+        """θ + Σ clip(θ_k − θ) / (qK) + N(0, (σS/(qK))² I). The counts are checked but
+        not used: clients weigh equally (see the module doc)."""
         if self._gen is None:
             raise RuntimeError("DPFedAvgAggregator.start must be called before aggregate "
                                "(run_fedavg does this)")
+        check_states([global_state], name="global_state")
+        check_round(global_state, client_states, num_examples, allow_empty=True)
         denom = self._q * self._k
         total = {k: torch.zeros(v.shape, dtype=torch.float64) for k, v in global_state.items()}
         norms = []
@@ -136,7 +149,7 @@ class LocalDPSGD:
     def __init__(self, *, epochs: float, batch_size: int, lr: float, noise_multiplier: float,
                  max_grad_norm: float, delta: float = 1e-5) -> None:
         self.epochs = check_real("epochs", epochs, low=0.0)
-        self.batch_size = int(check_real("batch_size", batch_size, low=0.0))
+        self.batch_size = check_int("batch_size", batch_size, low=1)
         self.lr = check_real("lr", lr, low=0.0)
         self.noise_multiplier = check_real("noise_multiplier", noise_multiplier, low=0.0,
                                            low_open=False)

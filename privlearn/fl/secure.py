@@ -4,22 +4,34 @@ Each round the sampled clients run one instance of Bonawitz et al.'s protocol
 (:class:`privlearn.mpc.SecureAggregation`): client i fixed-point encodes n_i·θ_i, masks
 it, and uploads; the server removes the masks and learns Σ n_i·θ_i (and the n_i, which it
 needs for the weights), never one client's model. Clients that drop out after the key
-exchange are left out of the round; with fewer than the threshold left, the round fails
-loudly and the global model stays as it was.
+exchange are left out of the round. With fewer than the threshold left the round fails:
+by default the aggregator raises :class:`SecureAggregationFailed`; with
+``on_failure="skip"`` it keeps the global model, records the failure in :attr:`log` and
+warns.
+
+The encoding has a public bound: with k clients in a round, each client's n_i·θ_i is
+encoded with ``max_summands=k``, so |n_i·θ_i|·2^f < 2^63/k and the sum of all k cannot
+wrap in Z_2^64; a client beyond the bound is refused by index (lower ``frac_bits``).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
 from .._random import as_generator
 from .._validation import check_int, check_real
-from ..mpc import SecureAggregation, decode_fixed, encode_fixed
-from .encrypted import flatten_state, unflatten_state
+from ..mpc import SecureAggregation, decode_fixed
+from ..mpc.fixed_point import fixed_point_encode
+from .states import check_round, flatten_state, unflatten_state
 
-__all__ = ["SecureAggregator"]
+__all__ = ["SecureAggregationFailed", "SecureAggregator"]
+
+
+class SecureAggregationFailed(RuntimeError):
+    """A round of secure aggregation could not be unmasked (too few survivors)."""
 
 
 class SecureAggregator:
@@ -34,17 +46,24 @@ class SecureAggregator:
         Fixed-point fractional bits of the encoding in Z_2^64.
     dropout_rate : float
         Simulated share of clients that drop after the key exchange, in [0, 1).
+    on_failure : {"raise", "skip"}
+        What a round with fewer survivors than the threshold does: raise
+        :class:`SecureAggregationFailed` (the default), or keep the global model, log the
+        failure and warn.
     """
 
     sampling = "fixed"
 
     def __init__(self, *, threshold_fraction: float = 2 / 3, frac_bits: int = 24,
-                 dropout_rate: float = 0.0) -> None:
+                 dropout_rate: float = 0.0, on_failure: str = "raise") -> None:
         self.threshold_fraction = check_real("threshold_fraction", threshold_fraction,
                                              low=0.0, high=1.0, high_open=False)
         self.frac_bits = check_int("frac_bits", frac_bits, low=0, high=40)
         self.dropout_rate = check_real("dropout_rate", dropout_rate, low=0.0, high=1.0,
                                        low_open=False)
+        if on_failure not in ("raise", "skip"):
+            raise ValueError(f"on_failure must be 'raise' or 'skip', got {on_failure!r}")
+        self.on_failure = on_failure
         self.log: list[dict] = []
         self._gen = np.random.default_rng(0)
 
@@ -52,22 +71,31 @@ class SecureAggregator:
         self._gen = as_generator(rng)  # which clients drop: simulation, not cryptography
 
     def aggregate(self, global_state, client_states, num_examples):
+        keys, weights = check_round(global_state, client_states, num_examples)
         k = len(client_states)
         if k < 2:
             raise ValueError(f"secure aggregation needs at least 2 clients in a round, got {k}")
-        vectors = [flatten_state(s) * n for s, n in zip(client_states, num_examples,
-                                                          strict=True)]
+        encoded = [fixed_point_encode(f"client_states[{i}] times num_examples[{i}]",
+                                      flatten_state(s, keys) * w, frac_bits=self.frac_bits,
+                                      max_summands=k)
+                   for i, (s, w) in enumerate(zip(client_states, weights, strict=True))]
         t = max(2, math.ceil(self.threshold_fraction * k))
-        protocol = SecureAggregation(k, threshold=t, vector_length=vectors[0].size)
+        protocol = SecureAggregation(k, threshold=t, vector_length=encoded[0].size)
         alive = self._gen.random(k) >= self.dropout_rate
-        masked = {u: protocol.masked_input(u, encode_fixed(vectors[u], frac_bits=self.frac_bits))
-                  for u in range(k) if alive[u]}
+        masked = {u: protocol.masked_input(u, encoded[u]) for u in range(k) if alive[u]}
+        weight = math.fsum(w for u, w in enumerate(weights) if alive[u])
         try:
+            if masked and weight <= 0:
+                raise ValueError(f"the {len(masked)} surviving clients hold no examples "
+                                 "(num_examples sum to 0 over them): no average exists")
             total = protocol.aggregate(masked)
         except ValueError as err:
             self.log.append({"clients": k, "survivors": len(masked), "failed": str(err)})
+            if self.on_failure == "raise":
+                raise SecureAggregationFailed(f"secure aggregation failed: {err}") from err
+            warnings.warn(f"secure aggregation round skipped, the global model is unchanged: "
+                          f"{err}", RuntimeWarning, stacklevel=2)
             return global_state
-        weight = sum(n for u, n in enumerate(num_examples) if alive[u])
         self.log.append({"clients": k, "survivors": len(masked), "threshold": t,
                          "cost": protocol.cost, "masked_example": masked[min(masked)]})
         return unflatten_state(decode_fixed(total, frac_bits=self.frac_bits) / weight,

@@ -20,9 +20,10 @@ import torch
 from torch import nn
 
 from .._random import RNGLike, as_generator
-from .._torch import torch_generator
+from .._torch import check_generator, torch_generator
 from .._validation import check_int, check_real
 from .fedavg import fedavg
+from .states import check_round, check_states
 
 __all__ = ["FedAvgAggregator", "FedAvgHistory", "evaluate", "local_sgd", "run_fedavg",
            "state_bytes"]
@@ -55,6 +56,7 @@ class FedAvgAggregator:
         """Nothing to prepare for plain averaging."""
 
     def aggregate(self, global_state, client_states, num_examples):
+        check_round(global_state, client_states, num_examples, allow_empty=True)
         if not client_states:
             return global_state
         return fedavg(client_states, num_examples)
@@ -88,7 +90,18 @@ class FedAvgHistory:
 def local_sgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int,
               batch_size: int | None, lr: float, generator: torch.Generator,
               loss_fn=nn.functional.cross_entropy) -> None:
-    """Plain minibatch SGD on one client's data, in place. ``batch_size=None``: full batch."""
+    """Plain minibatch SGD on one client's data, in place. ``batch_size=None``: full batch.
+
+    ``generator`` (required) shuffles; torch's global generator is never used.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    _check_pair("x and y", x, y)
+    epochs = check_int("epochs", epochs, low=1)
+    if batch_size is not None:
+        batch_size = check_int("batch_size", batch_size, low=1)
+    lr = check_real("lr", lr, low=0.0)
+    check_generator("generator", generator)
     opt = torch.optim.SGD(model.parameters(), lr=lr)  # bound to *this* model
     n = x.shape[0]
     bs = n if batch_size is None else min(batch_size, n)
@@ -112,22 +125,29 @@ def evaluate(model: nn.Module, data: ClientData,
     return float((out.argmax(dim=1) == y).float().mean()), float(loss_fn(out, y))
 
 
+def _check_pair(name: str, x, y) -> None:
+    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
+        raise TypeError(f"{name} must be torch tensors, got {type(x).__name__} and "
+                        f"{type(y).__name__}")
+    if x.ndim == 0 or x.shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one example, got x of shape "
+                         f"{tuple(x.shape)}")
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"{name} must hold as many inputs as labels, got {x.shape[0]} inputs "
+                         f"and {y.shape[0]} labels")
+
+
 def _check_clients(client_data: Sequence[ClientData]) -> None:
-    if not isinstance(client_data, Sequence) or len(client_data) == 0:
-        raise ValueError("client_data must be a non-empty list of (x, y) tensor pairs")
+    if isinstance(client_data, (str, bytes)) or not isinstance(client_data, Sequence):
+        raise TypeError(f"client_data must be a list of (x, y) tensor pairs, got "
+                        f"{type(client_data).__name__}")
+    if len(client_data) == 0:
+        raise ValueError("client_data must be a non-empty list of (x, y) tensor pairs, got []")
     for i, pair in enumerate(client_data):
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise TypeError(f"client_data[{i}] must be an (x, y) pair")
-        x, y = pair
-        if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
-            raise TypeError(f"client_data[{i}] must hold torch tensors, got "
-                            f"{type(x).__name__} and {type(y).__name__}")
-        if x.shape[0] == 0:
-            raise ValueError(f"client_data[{i}] is empty: every client needs at least one "
-                             "example")
-        if x.shape[0] != y.shape[0]:
-            raise ValueError(f"client_data[{i}] has {x.shape[0]} inputs but {y.shape[0]} "
-                             "labels")
+            raise TypeError(f"client_data[{i}] must be an (x, y) pair, got "
+                            f"{type(pair).__name__}")
+        _check_pair(f"client_data[{i}]", *pair)
 
 
 def _sample_clients(gen: np.random.Generator, k: int, fraction: float, how: str) -> list[int]:
@@ -135,6 +155,13 @@ def _sample_clients(gen: np.random.Generator, k: int, fraction: float, how: str)
         return np.flatnonzero(gen.random(k) < fraction).tolist()
     m = max(1, round(fraction * k))
     return sorted(gen.choice(k, size=m, replace=False).tolist())
+
+
+def _local_seed(tgen: torch.Generator, round_index: int, client: int) -> int:
+    """A seed for the global torch state during one client's local training, derived
+    from the run's seed without drawing from any generator (so plain models, which never
+    touch the global state, train exactly as before)."""
+    return (tgen.initial_seed() + 1_000_003 * (round_index + 1) + client) % 2**63
 
 
 def run_fedavg(
@@ -177,13 +204,27 @@ def run_fedavg(
     eval_data : (x, y), optional
         Test data; accuracy and loss are recorded after each round (NaN without it).
     rng : numpy.random.Generator, int or None
-        Seeds everything: initialisation, client sampling, local shuffling.
+        Seeds everything: initialisation, client sampling, local shuffling, and whatever
+        a model draws from torch's global generator while it trains (``nn.Dropout``):
+        each client's local training runs inside ``torch.random.fork_rng`` seeded from
+        the run's seed, the round and the client, so runs repeat and the caller's global
+        torch state is left as it was.
     local_train : callable, optional
         ``local_train(model, x, y, *, client, generator)`` replacing plain local SGD,
         e.g. :class:`~privlearn.fl.private.LocalDPSGD`; it trains ``model`` in place.
         ``client`` is the client's index, ``generator`` a ``torch.Generator``.
     """
+    if not callable(model_fn):
+        raise TypeError(f"model_fn must be a callable that builds a model, got "
+                        f"{type(model_fn).__name__}")
     _check_clients(client_data)
+    if eval_data is not None:
+        if not isinstance(eval_data, (tuple, list)) or len(eval_data) != 2:
+            raise TypeError(f"eval_data must be an (x, y) pair or None, got "
+                            f"{type(eval_data).__name__}")
+        _check_pair("eval_data", *eval_data)
+    if local_train is not None and not callable(local_train):
+        raise TypeError(f"local_train must be callable, got {type(local_train).__name__}")
     rounds = check_int("rounds", rounds, low=1)
     local_epochs = check_int("local_epochs", local_epochs, low=1)
     if batch_size is not None:
@@ -192,6 +233,12 @@ def run_fedavg(
     client_fraction = check_real("client_fraction", client_fraction, low=0.0, high=1.0,
                                  high_open=False)
     agg = FedAvgAggregator() if aggregator is None else aggregator
+    missing = [m for m in ("sampling", "start", "aggregate", "upload_bytes")
+               if not hasattr(agg, m)]
+    if missing or getattr(agg, "sampling", None) not in ("fixed", "poisson"):
+        raise TypeError(f"aggregator must have sampling ('fixed' or 'poisson'), start, "
+                        f"aggregate and upload_bytes (see FedAvgAggregator); "
+                        f"{type(agg).__name__} lacks {missing or ['a valid sampling']}")
     gen = as_generator(rng)
     tgen = torch_generator(gen)
     with torch.random.fork_rng(devices=[]):
@@ -201,19 +248,27 @@ def run_fedavg(
     agg.start(num_clients=len(client_data), client_fraction=client_fraction, rng=gen)
     history = FedAvgHistory()
     down_bytes = state_bytes(global_model.state_dict())
-    for _ in range(rounds):
+    for r in range(rounds):
         chosen = _sample_clients(gen, len(client_data), client_fraction, agg.sampling)
         global_state = {k: v.clone() for k, v in global_model.state_dict().items()}
         states, counts, up = [], [], 0
         for c in chosen:
             x, y = client_data[c]
             worker.load_state_dict(global_state)
-            if local_train is None:
-                local_sgd(worker, x, y, epochs=local_epochs, batch_size=batch_size, lr=lr,
-                          generator=tgen)
-            else:
-                local_train(worker, x, y, client=c, generator=tgen)
+            with torch.random.fork_rng(devices=[]):  # dropout & co. draw from here, seeded
+                torch.manual_seed(_local_seed(tgen, r, c))
+                if local_train is None:
+                    local_sgd(worker, x, y, epochs=local_epochs, batch_size=batch_size, lr=lr,
+                              generator=tgen)
+                else:
+                    local_train(worker, x, y, client=c, generator=tgen)
             state = {k: v.detach().clone() for k, v in worker.state_dict().items()}
+            try:
+                check_states([state], reference=global_state, name="local model")
+            except ValueError as err:
+                raise ValueError(f"client {c}'s local training in round {r + 1} gave a model "
+                                 f"the server must refuse ({err}); lower lr or check its "
+                                 "data") from err
             up += agg.upload_bytes(state)
             states.append(state)
             counts.append(x.shape[0])

@@ -21,6 +21,7 @@ from .paillier import (
 from .vectors import (
     EncryptedVector,
     PackedVector,
+    check_public_key,
     ciphertext_bytes,
     decrypt_vector,
     encrypt_vector,
@@ -41,6 +42,7 @@ __all__ = [
     "PublicKey",
     "add",
     "add_plain",
+    "check_public_key",
     "ciphertext_bytes",
     "decrypt",
     "decrypt_textbook",

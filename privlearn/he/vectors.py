@@ -44,6 +44,7 @@ from .paillier import MIN_SECURE_BITS, _powmod
 __all__ = [
     "EncryptedVector",
     "PackedVector",
+    "check_public_key",
     "ciphertext_bytes",
     "decrypt_vector",
     "encrypt_vector",
@@ -91,7 +92,9 @@ def generate_phe_keypair(n_bits: int | None = None, *, insecure_n_bits: int | No
     return public, private
 
 
-def _check_public(public_key) -> phe.PaillierPublicKey:
+def check_public_key(public_key) -> phe.PaillierPublicKey:
+    """``public_key`` if it is a phe public key of at least 2048 bits, or a short one made
+    by ``generate_phe_keypair(insecure_n_bits=...)``; TypeError or ValueError otherwise."""
     if not isinstance(public_key, phe.PaillierPublicKey):
         raise TypeError(f"public_key must be a phe PaillierPublicKey, got "
                         f"{type(public_key).__name__}")
@@ -187,7 +190,7 @@ def encrypt_vector(public_key, values, *, precision: float = 2.0**-24,
     Traceback (most recent call last):
     OverflowError: the sum could reach |m| = ...
     """
-    pk = _check_public(public_key)
+    pk = check_public_key(public_key)
     x = as_real_array("values", values)
     scale = _precision(precision)
     if max_abs is None:
@@ -413,7 +416,7 @@ def packing_layout(public_key, *, precision: float, max_summands: int, max_abs: 
                    ) -> tuple[int, int, int]:
     """(M, slot bits b, slots per ciphertext) for these parameters; raises if b does not
     fit the key."""
-    pk = _check_public(public_key)
+    pk = check_public_key(public_key)
     scale = _precision(precision)
     bound = check_real("max_abs", max_abs, low=0.0)
     summands = check_int("max_summands", max_summands, low=1)
@@ -444,7 +447,7 @@ def pack_encrypt(public_key, values, *, precision: float, max_summands: int,
         A public bound on |x|, fixed in advance (e.g. the clipping norm of the updates),
         never taken from the data.
     """
-    pk = _check_public(public_key)
+    pk = check_public_key(public_key)
     x = as_real_array("values", values)
     m, bits, slots = packing_layout(pk, precision=precision, max_summands=max_summands,
                                     max_abs=max_abs)

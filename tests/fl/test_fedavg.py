@@ -66,7 +66,7 @@ def test_weighted_sum_is_not_normalised():
 @pytest.mark.parametrize("states, weights, exc, words", [
     ([], [], ValueError, "must not be empty"),
     ({"w": torch.ones(2)}, [1], TypeError, "list of state dicts"),
-    ([{"w": torch.ones(2)}, {"v": torch.ones(2)}], [1, 1], ValueError, "different keys"),
+    ([{"w": torch.ones(2)}, {"v": torch.ones(2)}], [1, 1], ValueError, "must have the keys"),
     ([{"w": torch.ones(2)}, {"w": torch.ones(3)}], [1, 1], ValueError, "shape"),
     ([{"w": torch.ones(2)}, {"w": [1.0, 1.0]}], [1, 1], TypeError, "must be a tensor"),
     ([{"w": torch.ones(2)}] * 2, [1, -1], ValueError, "weights\\[1\\] must be finite and >= 0"),

@@ -142,9 +142,9 @@ def test_aggregate_before_start_is_refused():
     ({"lr": 0.0}, ValueError, "lr"),
     ({"client_data": []}, ValueError, "client_data"),
     ({"client_data": [(torch.zeros(0, 6), torch.zeros(0, dtype=torch.int64))]}, ValueError,
-     "empty"),
+     "at least one example"),
     ({"client_data": [(torch.zeros(3, 6), torch.zeros(2, dtype=torch.int64))]}, ValueError,
-     "3 inputs but 2 labels"),
+     "3 inputs and 2 labels"),
     ({"client_data": [(np.zeros((3, 6)), np.zeros(3))]}, TypeError, "torch tensors"),
 ])
 def test_run_fedavg_rejects(kwargs, exc, words):

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from privlearn.fl import SecureAggregator, fedavg, run_fedavg
+from privlearn.fl import SecureAggregationFailed, SecureAggregator, fedavg, run_fedavg
 from privlearn.mpc import SecureAggregation, insecure_deterministic_randomness
 
 
@@ -106,8 +106,13 @@ def test_secure_fedavg_in_the_loop_with_dropouts():
                            **kw)
     _, plain = run_fedavg(lambda: nn.Linear(4, 2), clients, **kw)
     assert secure.accuracy == pytest.approx(plain.accuracy, abs=1e-6)
-    dropping = SecureAggregator(dropout_rate=0.3)
-    run_fedavg(lambda: nn.Linear(4, 2), clients, aggregator=dropping, **kw)
+    dropping = SecureAggregator(dropout_rate=0.3, on_failure="skip")
+    with pytest.warns(RuntimeWarning, match="skipped"):
+        run_fedavg(lambda: nn.Linear(4, 2), clients, aggregator=dropping, **kw)
     assert any(entry["survivors"] < 6 for entry in dropping.log)
+    assert any("failed" in entry for entry in dropping.log)
+    with pytest.raises(SecureAggregationFailed, match="fewer than threshold"):
+        run_fedavg(lambda: nn.Linear(4, 2), clients, aggregator=SecureAggregator(
+            dropout_rate=0.3), **kw)
     with pytest.raises(ValueError, match="dropout_rate"):
         SecureAggregator(dropout_rate=1.0)

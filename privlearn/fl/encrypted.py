@@ -112,7 +112,7 @@ class PaillierAggregator:
 
     def aggregate(self, global_state, client_states, num_examples):
         keys, weights = check_round(global_state, client_states, num_examples,
-                                    allow_empty=True)
+                                    allow_empty=True, floating_only=True)
         if not client_states:
             return global_state
         t0 = time.perf_counter()

@@ -23,7 +23,8 @@ State = Mapping[str, torch.Tensor]
 
 
 def weighted_sum(states: Sequence[State], weights: Sequence[float]) -> dict[str, torch.Tensor]:
-    """Σ_i w_i · state_i per key, in float64, not normalised; checked as in :func:`fedavg`."""
+    """Σ_i w_i · state_i per key, in float64 (complex128 for complex entries), not
+    normalised; checked as in :func:`fedavg`."""
     keys = check_states(states)
     w = check_weights(weights, len(states), per="state")
     return _weighted_sum(keys, states, w)
@@ -32,9 +33,16 @@ def weighted_sum(states: Sequence[State], weights: Sequence[float]) -> dict[str,
 def _weighted_sum(keys, states, w) -> dict[str, torch.Tensor]:
     out = {}
     for k in keys:
-        acc = torch.zeros(states[0][k].shape, dtype=torch.float64)
+        dtype = states[0][k].dtype
+        if not (dtype.is_floating_point or dtype.is_complex):
+            big = max(int(st[k].abs().max()) if st[k].numel() else 0 for st in states)
+            if big > 2**53:
+                raise ValueError(f"states[...][{k!r}] holds integers up to {big}, beyond 2^53: "
+                                 "they cannot be averaged exactly in float64")
+        wide = torch.complex128 if dtype.is_complex else torch.float64
+        acc = torch.zeros(states[0][k].shape, dtype=wide)
         for wi, st in zip(w, states, strict=True):
-            acc += wi * st[k].detach().to(torch.float64)
+            acc += wi * st[k].detach().to(wide)
         out[k] = acc
     return out
 

@@ -22,7 +22,14 @@ __all__ = ["partition_dirichlet", "partition_iid", "partition_shards"]
 
 
 def _labels(labels) -> np.ndarray:
-    arr = np.asarray(labels)
+    if labels is None or isinstance(labels, (str, bytes)):
+        raise TypeError(f"labels must be a 1-D array of integer labels, got "
+                        f"{type(labels).__name__}")
+    try:
+        arr = np.asarray(labels)
+    except ValueError as err:  # ragged nesting
+        raise ValueError(f"labels must be a non-empty 1-D array, got a ragged sequence ({err})"
+                         ) from None
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"labels must be a non-empty 1-D array, got shape {arr.shape}")
     if arr.dtype.kind not in "iu":

@@ -94,8 +94,11 @@ class DPFedAvgAggregator:
         if self._gen is None:
             raise RuntimeError("DPFedAvgAggregator.start must be called before aggregate "
                                "(run_fedavg does this)")
-        check_states([global_state], name="global_state")
-        check_round(global_state, client_states, num_examples, allow_empty=True)
+        check_round(global_state, client_states, num_examples, allow_empty=True,
+                    floating_only=True)
+        if len(client_states) > self._k:
+            raise ValueError(f"client_states has {len(client_states)} entries, more than the "
+                             f"num_clients={self._k} given to start: one client per state")
         denom = self._q * self._k
         total = {k: torch.zeros(v.shape, dtype=torch.float64) for k, v in global_state.items()}
         norms = []

@@ -65,13 +65,15 @@ class SecureAggregator:
             raise ValueError(f"on_failure must be 'raise' or 'skip', got {on_failure!r}")
         self.on_failure = on_failure
         self.log: list[dict] = []
-        self._gen = np.random.default_rng(0)
+        self._gen: np.random.Generator | None = None
 
     def start(self, *, num_clients: int, client_fraction: float, rng) -> None:
-        self._gen = as_generator(rng)  # which clients drop: simulation, not cryptography
+        """Seed the simulated dropouts (statistical randomness, not cryptography)."""
+        self._gen = as_generator(rng)
 
     def aggregate(self, global_state, client_states, num_examples):
-        keys, weights = check_round(global_state, client_states, num_examples)
+        keys, weights = check_round(global_state, client_states, num_examples,
+                                    floating_only=True)
         k = len(client_states)
         if k < 2:
             raise ValueError(f"secure aggregation needs at least 2 clients in a round, got {k}")
@@ -81,7 +83,13 @@ class SecureAggregator:
                    for i, (s, w) in enumerate(zip(client_states, weights, strict=True))]
         t = max(2, math.ceil(self.threshold_fraction * k))
         protocol = SecureAggregation(k, threshold=t, vector_length=encoded[0].size)
-        alive = self._gen.random(k) >= self.dropout_rate
+        if self._gen is None:
+            if self.dropout_rate > 0:
+                raise RuntimeError("SecureAggregator.start must be called before aggregate to "
+                                   "seed the simulated dropouts (run_fedavg does this)")
+            alive = np.ones(k, dtype=bool)
+        else:
+            alive = self._gen.random(k) >= self.dropout_rate
         masked = {u: protocol.masked_input(u, encoded[u]) for u in range(k) if alive[u]}
         weight = math.fsum(w for u, w in enumerate(weights) if alive[u])
         try:

@@ -12,7 +12,7 @@ from the MPC and HE chapters.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +33,11 @@ ClientData = tuple[torch.Tensor, torch.Tensor]
 
 def state_bytes(state) -> int:
     """Bytes of a state dict's tensors as sent over the wire (raw, uncompressed)."""
+    if not isinstance(state, Mapping):
+        raise TypeError(f"state must be a state dict, got {type(state).__name__}")
+    for k, t in state.items():
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"state[{k!r}] must be a tensor, got {type(t).__name__}")
     return sum(t.numel() * t.element_size() for t in state.values())
 
 
@@ -81,6 +86,8 @@ class FedAvgHistory:
 
     def rounds_to(self, accuracy: float) -> int | None:
         """First round whose test accuracy reaches ``accuracy`` (None if never)."""
+        accuracy = check_real("accuracy", accuracy, low=0.0, high=1.0, low_open=False,
+                              high_open=False)
         for i, acc in enumerate(self.accuracy):
             if acc >= accuracy:
                 return i + 1
@@ -132,9 +139,9 @@ def _check_pair(name: str, x, y) -> None:
     if x.ndim == 0 or x.shape[0] == 0:
         raise ValueError(f"{name} must hold at least one example, got x of shape "
                          f"{tuple(x.shape)}")
-    if x.shape[0] != y.shape[0]:
+    if y.ndim == 0 or x.shape[0] != y.shape[0]:
         raise ValueError(f"{name} must hold as many inputs as labels, got {x.shape[0]} inputs "
-                         f"and {y.shape[0]} labels")
+                         f"and labels of shape {tuple(y.shape)}")
 
 
 def _check_clients(client_data: Sequence[ClientData]) -> None:

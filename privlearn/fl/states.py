@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .._validation import check_weights
+from .._validation import as_real_array, check_weights
 
 __all__ = ["check_round", "check_states", "flatten_state", "unflatten_state"]
 
@@ -94,12 +94,23 @@ def check_states(states: Any, *, reference: State | None = None, name: str = "st
 
 
 def check_round(global_state: State, client_states: Any, num_examples: Any, *,
-                allow_empty: bool = False) -> tuple[list[str], list[float]]:
+                allow_empty: bool = False, floating_only: bool = False
+                ) -> tuple[list[str], list[float]]:
     """Check one round of the aggregator seam: the client states against the global
     model, and one finite example count >= 0 per client with a positive sum.
 
-    Returns the keys (in the global model's order) and the counts as floats.
+    ``floating_only`` (for aggregators that clip, noise or fixed-point encode every
+    entry) refuses integer entries in the global model. Returns the keys (in the global
+    model's order) and the counts as floats.
     """
+    check_states([global_state], name="global_state")
+    if floating_only:
+        for k, g in global_state.items():
+            if not g.dtype.is_floating_point:
+                raise TypeError(f"global_state[{k!r}] has dtype {g.dtype}: this aggregator "
+                                "clips, noises or encodes every entry as a real number, which "
+                                "an integer buffer cannot take (e.g. BatchNorm's "
+                                "num_batches_tracked; use GroupNorm)")
     keys = check_states(client_states, reference=global_state, name="client_states",
                         allow_empty=allow_empty)
     if not client_states:
@@ -134,7 +145,7 @@ def flatten_state(state: State, keys: Sequence[str] | None = None) -> np.ndarray
 
 def unflatten_state(vector: np.ndarray, like: State) -> dict[str, torch.Tensor]:
     """Inverse of :func:`flatten_state`, shaped and typed like the state dict ``like``."""
-    vector = np.asarray(vector)
+    vector = as_real_array("vector", vector, allow_empty=True)
     total = sum(t.numel() for t in like.values())
     if vector.shape != (total,):
         raise ValueError(f"vector must have shape ({total},) to fill the state dict, got "

@@ -30,10 +30,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from phe.paillier import PaillierPrivateKey
 
 from .._random import RNGLike, as_generator
-from .._validation import check_int, check_real
-from ..he.vectors import decrypt_vector, encrypt_vector, encrypted_dot, encrypted_sum
+from .._validation import as_real_array, check_int, check_real
+from ..he.vectors import (
+    check_public_key,
+    decrypt_vector,
+    encrypt_vector,
+    encrypted_dot,
+    encrypted_sum,
+)
 from ..mpc.randomness import random_bytes
 
 __all__ = ["VerticalResult", "train_centralized_taylor", "train_vertical_lr"]
@@ -50,24 +57,46 @@ class VerticalResult:
     losses: list[float] = field(default_factory=list)
 
     def decision_function(self, x_bank: np.ndarray, x_partner: np.ndarray) -> np.ndarray:
-        return x_bank @ self.theta_bank + self.intercept + x_partner @ self.theta_partner
+        """x_bank·θ_bank + b + x_partner·θ_partner for rows of both parties' features."""
+        xb = as_real_array("x_bank", x_bank)
+        xp = as_real_array("x_partner", x_partner)
+        for name, x, theta in (("x_bank", xb, self.theta_bank),
+                               ("x_partner", xp, self.theta_partner)):
+            if x.ndim != 2 or x.shape[1] != theta.size:
+                raise ValueError(f"{name} must be 2-D with {theta.size} columns, got shape "
+                                 f"{x.shape}")
+        if len(xb) != len(xp):
+            raise ValueError(f"x_bank and x_partner must have one row per customer each, got "
+                             f"{len(xb)} and {len(xp)}")
+        return xb @ self.theta_bank + self.intercept + xp @ self.theta_partner
 
 
 def _check_parties(bank_ids, partner_ids, x_bank, x_partner, y):
     b, p = np.asarray(bank_ids), np.asarray(partner_ids)
+    for name, ids in (("bank_ids", b), ("partner_ids", p)):
+        if ids.ndim != 1 or ids.size == 0:
+            raise ValueError(f"{name} must be a non-empty 1-D array of customer ids, got shape "
+                             f"{ids.shape}")
+        if len(np.unique(ids)) != ids.size:
+            raise ValueError(f"{name} must not repeat a customer id: each customer is one row")
     if b.shape != p.shape or not np.array_equal(b, p):
         raise ValueError("customer ids of the bank and the partner must be aligned (the same "
                          "ids in the same order; align them first, e.g. by private set "
                          "intersection)")
-    xb, xp, yy = np.asarray(x_bank, float), np.asarray(x_partner, float), np.asarray(y)
+    xb, xp = as_real_array("x_bank", x_bank), as_real_array("x_partner", x_partner)
+    yy = np.asarray(y)
     if xb.ndim != 2 or xp.ndim != 2 or len(xb) != len(b) or len(xp) != len(b):
         raise ValueError(f"x_bank and x_partner must be 2-D with one row per customer "
                          f"({len(b)}), got {xb.shape} and {xp.shape}")
-    if yy.shape != (len(b),) or not np.isin(yy, (0, 1)).all():
-        raise ValueError("y must hold one 0/1 label per customer")
-    if not (np.isfinite(xb).all() and np.isfinite(xp).all()):
-        raise ValueError("features must be finite")
-    return xb, xp, 2.0 * yy - 1.0
+    if yy.shape != (len(b),) or yy.dtype.kind not in "iubf" or not np.isin(yy, (0, 1)).all():
+        raise ValueError(f"y must hold one 0/1 label per customer ({len(b)}), got an array of "
+                         f"shape {yy.shape} and dtype {yy.dtype}")
+    return xb, xp, 2.0 * yy.astype(float) - 1.0
+
+
+def _check_schedule(epochs, batch_size, lr) -> tuple[int, int, float]:
+    return (check_int("epochs", epochs, low=1), check_int("batch_size", batch_size, low=1),
+            check_real("lr", lr, low=0.0))
 
 
 def _batches(n: int, batch_size: int, epochs: int, gen: np.random.Generator):
@@ -104,9 +133,12 @@ def train_vertical_lr(bank_ids, x_bank, y, partner_ids, x_partner, *, public_key
     rng : seeds the batch order (statistical randomness); masks come from the OS.
     """
     xb, xp, ys = _check_parties(bank_ids, partner_ids, x_bank, x_partner, y)
-    epochs = check_int("epochs", epochs, low=1)
-    batch_size = check_int("batch_size", batch_size, low=1)
-    lr = check_real("lr", lr, low=0.0)
+    epochs, batch_size, lr = _check_schedule(epochs, batch_size, lr)
+    check_public_key(public_key)
+    if not isinstance(private_key, PaillierPrivateKey) or private_key.public_key != public_key:
+        raise ValueError("private_key must be the phe private key of public_key (the "
+                         f"arbiter's pair), got a {type(private_key).__name__} that is not")
+    check_real("precision", precision, low=0.0)
     gen = as_generator(rng)
     n = len(ys)
     xb1 = np.column_stack([xb, np.ones(n)])            # the bank keeps the intercept
@@ -142,8 +174,9 @@ def train_centralized_taylor(x_bank, y, x_partner, *, epochs: int = 5, batch_siz
                              lr: float = 0.5, rng: RNGLike = 0) -> VerticalResult:
     """The same Taylor-approximated logistic regression, trained on the joined features in
     the clear with the same batches: the model no one is allowed to build."""
-    n = len(y)
+    n = len(np.atleast_1d(np.asarray(y)))
     xb, xp, ys = _check_parties(np.arange(n), np.arange(n), x_bank, x_partner, y)
+    epochs, batch_size, lr = _check_schedule(epochs, batch_size, lr)
     gen = as_generator(rng)
     xb1 = np.column_stack([xb, np.ones(n)])
     theta_b, theta_a = np.zeros(xb1.shape[1]), np.zeros(xp.shape[1])

@@ -16,7 +16,10 @@ E(b) alone yields E(a·b) (that needs a fully homomorphic scheme, or an interact
 protocol such as Beaver's, chapter 03d).
 
 Plaintexts are integers mod n; negative numbers use the usual convention that
-residues above (n − 1)/2 stand for x − n. Decryption uses the Chinese remainder
+residues above (n − 1)/2 stand for x − n. This module is the textbook scheme, so ⊕ and ⊗
+are arithmetic mod n and wrap by definition (notebook 03c shows it); the encoding layer
+:mod:`privlearn.he.vectors` tracks a public bound on every ciphertext and refuses any
+operation whose result could wrap. Decryption uses the Chinese remainder
 theorem (Paillier 1999, Section 7), about 3x faster than the formula above, which
 :func:`decrypt_textbook` keeps for comparison.
 
@@ -106,8 +109,10 @@ class PublicKey:
 
     def __post_init__(self) -> None:
         n = _check_int("n", self.n)
-        if n < 15 or n % 2 == 0:
-            raise ValueError(f"n must be an odd product of two primes (>= 15), got {n}")
+        if n < 15 or n % 2 == 0 or math.isqrt(n) ** 2 == n or _primes.is_probable_prime(n):
+            raise ValueError(f"n must be an odd product of two distinct primes (>= 15; not a "
+                             f"prime, not a square), got {n}")
+        object.__setattr__(self, "n", n)  # a plain int, whatever integer type came in
         object.__setattr__(self, "nsquare", n * n)
 
     @property
@@ -136,6 +141,8 @@ class PrivateKey:
 
     def __post_init__(self) -> None:
         p, q = _check_int("p", self.p), _check_int("q", self.q)
+        object.__setattr__(self, "p", p)
+        object.__setattr__(self, "q", q)
         if p == q:
             raise ValueError(f"p and q must be distinct primes, got p = q = {p}")
         for name, v in (("p", p), ("q", q)):
@@ -244,6 +251,8 @@ def decrypt(private_key: PrivateKey, c: Ciphertext) -> int:
 
 def decrypt_textbook(private_key: PrivateKey, c: Ciphertext) -> int:
     """m = L(c^λ mod n²) · μ mod n, the formula of Scheme 1 (slower than :func:`decrypt`)."""
+    if not isinstance(private_key, PrivateKey):
+        raise TypeError(f"private_key must be a PrivateKey, got {type(private_key).__name__}")
     pk = private_key.public_key
     x = _check_ciphertext(pk, c)
     return _decode(pk, _l(_powmod(x, private_key.lam, pk.nsquare), pk.n) * private_key.mu
@@ -251,21 +260,27 @@ def decrypt_textbook(private_key: PrivateKey, c: Ciphertext) -> int:
 
 
 def add(public_key: PublicKey, c1: Ciphertext, c2: Ciphertext) -> Ciphertext:
-    """E(a) ⊕ E(b) = E(a) · E(b) mod n² = E(a + b)."""
+    """E(a) ⊕ E(b) = E(a) · E(b) mod n² = E(a + b mod n).
+
+    Textbook arithmetic mod n, as the scheme defines it: a sum past (n − 1)/2 decrypts to
+    its signed residue. Encoded values whose sums must never wrap belong in
+    :mod:`privlearn.he.vectors`, which tracks a public bound and refuses.
+    """
     pk = _check_key(public_key)
     return Ciphertext(_check_ciphertext(pk, c1, "c1") * _check_ciphertext(pk, c2, "c2")
                       % pk.nsquare, pk)
 
 
 def add_plain(public_key: PublicKey, c: Ciphertext, k: int) -> Ciphertext:
-    """E(a) · g^k mod n² = E(a + k), for a plaintext integer k."""
+    """E(a) · g^k mod n² = E(a + k mod n), for a plaintext integer k (|k| <= (n − 1)/2)."""
     pk = _check_key(public_key)
     x = _check_ciphertext(pk, c)
     return Ciphertext(x * (1 + _encode(pk, k) * pk.n) % pk.nsquare, pk)
 
 
 def mul_plain(public_key: PublicKey, c: Ciphertext, k: int) -> Ciphertext:
-    """E(a) ⊗ k = E(a)^k mod n² = E(k·a), for a plaintext integer k (negative allowed)."""
+    """E(a) ⊗ k = E(a)^k mod n² = E(k·a mod n), for a plaintext integer k, |k| <= (n − 1)/2
+    (negative allowed)."""
     pk = _check_key(public_key)
     x = _check_ciphertext(pk, c)
     return Ciphertext(_powmod(x, _encode(pk, k), pk.nsquare), pk)

@@ -7,8 +7,8 @@ decrypts only the aggregate. This module keeps the three concerns apart:
 
 * **encoding** reals as integers, in fixed point with an exact rational scale. Every
   encrypted vector carries a *public bound* M on the integers it holds (|m| <= M): the
-  ``max_abs`` stated at encryption, divided by the precision, or by default 2^-32 of the
-  key's safe range n/3. Each operation computes the bound of its result (Σ M_i for a
+  ``max_abs`` stated at encryption, divided by the precision, or by default ⌊√(n/3)⌋
+  (half the key's bits). Each operation computes the bound of its result (Σ M_i for a
   sum, Σ k_i·M_i with integer weights k_i) and refuses, before touching a ciphertext,
   any result whose bound passes n/3: a result that could wrap mod n is never computed.
   Decryption keeps phe's second line of defence (the scheme of phe's ``EncodedNumber``):
@@ -62,9 +62,6 @@ __all__ = [
 #: keys under 2048 bits this module accepts.
 _INSECURE_DEMO_MODULI: set[int] = set()
 
-#: Without a stated ``max_abs``, a fresh ciphertext may use 2^-32 of the key's safe range,
-#: which leaves room for sums of 2^32 such vectors (weights counted as summands).
-DEFAULT_HEADROOM_BITS = 32
 
 
 def generate_phe_keypair(n_bits: int | None = None, *, insecure_n_bits: int | None = None
@@ -113,9 +110,8 @@ def _check_private(private_key) -> phe.PaillierPrivateKey:
     return private_key
 
 
-def _precision(precision) -> Fraction:
-    check_real("precision", precision, low=0.0)
-    return Fraction(precision)  # exact: a float is a dyadic rational
+def _precision(precision, name: str = "precision") -> Fraction:
+    return Fraction(check_real(name, precision, low=0.0))  # exact: a dyadic rational
 
 
 def ciphertext_bytes(public_key) -> int:
@@ -178,7 +174,8 @@ def encrypt_vector(public_key, values, *, precision: float = 2.0**-24,
         A public bound on |x|, fixed in advance and never taken from the data (e.g. the
         clipping norm of an update); a value beyond it raises ValueError. It becomes the
         vector's bound M = ceil(max_abs / precision), from which sums are checked. By
-        default M is 2^-32 of the key's safe range n/3, room for sums of 2^32 vectors.
+        default M = ⌊√(n/3)⌋: a fresh value may use half the key's bits, and the other half
+        is room for sums and for products with plaintext weights.
 
     Examples
     --------
@@ -194,9 +191,9 @@ def encrypt_vector(public_key, values, *, precision: float = 2.0**-24,
     x = as_real_array("values", values)
     scale = _precision(precision)
     if max_abs is None:
-        bound = pk.max_int >> DEFAULT_HEADROOM_BITS
-        rule = (f"|x| <= {float(bound * scale):g} (2^-{DEFAULT_HEADROOM_BITS} of the key's "
-                "safe range at this precision; pass max_abs to state your own bound)")
+        bound = math.isqrt(pk.max_int)
+        rule = (f"|x| <= {float(bound * scale):g} (the default bound, √(n/3) at this "
+                "precision; pass max_abs to state your own)")
     else:
         bound = math.ceil(Fraction(check_real("max_abs", max_abs, low=0.0)) / scale)
         if bound > pk.max_int:
@@ -248,6 +245,9 @@ def _same_kind(vectors, what: str) -> list:
         raise TypeError(f"{what}[0] must be an EncryptedVector or PackedVector, got "
                         f"{type(first).__name__}")
     for i, v in enumerate(vectors):
+        if not isinstance(v, (EncryptedVector, PackedVector)):
+            raise TypeError(f"{what}[{i}] must be an EncryptedVector or PackedVector, got "
+                            f"{type(v).__name__}")
         if type(v) is not type(first):
             raise TypeError(f"{what}[{i}] is a {type(v).__name__}, {what}[0] a "
                             f"{type(first).__name__}: do not mix packed and unpacked")
@@ -260,6 +260,10 @@ def _same_kind(vectors, what: str) -> list:
             raise ValueError(f"{what}[{i}] has another fixed-point scale than {what}[0]")
         if isinstance(v, PackedVector) and v.layout != first.layout:
             raise ValueError(f"{what}[{i}] has another packing layout than {what}[0]")
+        if isinstance(v, PackedVector) and v.divisor != first.divisor:
+            raise ValueError(f"{what}[{i}] has divisor {v.divisor}, {what}[0] has "
+                             f"{first.divisor}: a weighted average cannot be added to other "
+                             "vectors; add the vectors first, then average")
     return list(vectors)
 
 
@@ -321,7 +325,7 @@ def encrypted_weighted_average(vectors, weights, *, weight_precision: float = 2.
                       "the weighted sum")
         return replace(first, ciphertexts=_combine(first.public_key, columns, ks),
                        divisor=first.divisor * sum(ks), max_abs_int=bound)
-    unit = _precision(weight_precision)
+    unit = _precision(weight_precision, "weight_precision")
     total = Fraction(math.fsum(w))
     ks = [round(Fraction(x) / total / unit) for x in w]
     bound = _room(first.public_key, sum(k * v.max_abs_int for k, v in zip(ks, vs, strict=True)),
@@ -350,7 +354,7 @@ def encrypted_dot(encrypted_x: EncryptedVector, weights, *, intercept: float = 0
                          f"shape {encrypted_x.shape}, weights {w.shape}")
     b = check_real("intercept", intercept)
     pk = encrypted_x.public_key
-    unit = _precision(weight_precision)
+    unit = _precision(weight_precision, "weight_precision")
     ks = [round(Fraction(v) / unit) for v in w.tolist()]
     scale = encrypted_x.scale * unit
     m_b = round(Fraction(b) / scale * encrypted_x.divisor)

@@ -12,6 +12,7 @@ each share their salary, add the shares they hold, and open only the total.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -29,13 +30,23 @@ __all__ = [
 
 
 def _as_ring(name: str, value) -> np.ndarray:
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must hold ring elements (integers), got bool {value!r}")
     arr = np.asarray(value)
     if arr.dtype == np.uint64:
         return arr
     if arr.dtype == np.int64:
         return arr.view(np.uint64)
-    if arr.dtype.kind in "iu" and not isinstance(value, bool):
+    if arr.dtype.kind in "iu":
         return arr.astype(np.int64).view(np.uint64)
+    if arr.dtype.kind in "fO":  # Python ints beyond int64 land here, as object or float
+        flat = np.asarray(value, dtype=object).ravel().tolist()
+        if flat and all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
+                        for v in flat):
+            bad = [v for v in flat if not -(2**63) <= v < 2**64]
+            if bad:
+                raise ValueError(f"{name} must hold ring elements in [-2^63, 2^64), got {bad[0]}")
+            return np.array([int(v) % 2**64 for v in flat], dtype=np.uint64).reshape(arr.shape)
     raise TypeError(f"{name} must hold ring elements (integers; use encode_fixed for reals), "
                     f"got dtype {arr.dtype}")
 
@@ -112,7 +123,7 @@ def secure_mean(values, *, frac_bits: int = 16) -> float | np.ndarray:
     >>> secure_mean([52_000.0, 61_000.0, 47_500.0])
     53500.0
     """
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+    if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__len__"):
         raise TypeError(f"values must be a sequence with one input per party, got "
                         f"{type(values).__name__}")
     n = len(values)

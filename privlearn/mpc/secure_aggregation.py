@@ -58,6 +58,11 @@ _SHARE_BYTES = (SECRET_PRIME.bit_length() + 7) // 8  # 66 bytes per shared field
 
 def prg(seed: bytes, length: int) -> np.ndarray:
     """``length`` pseudo-random elements of Z_2^64 from a 16-byte seed (AES-128-CTR)."""
+    if not isinstance(seed, bytes):
+        raise TypeError(f"seed must be 16 bytes, got {type(seed).__name__}")
+    if len(seed) != 16:
+        raise ValueError(f"seed must be 16 bytes (an AES-128 key), got {len(seed)} bytes")
+    length = check_int("length", length, low=0)
     enc = Cipher(algorithms.AES(seed), modes.CTR(b"\0" * 16)).encryptor()
     return np.frombuffer(enc.update(b"\0" * (8 * length)), dtype=np.uint64)
 

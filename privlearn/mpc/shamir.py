@@ -92,6 +92,11 @@ def _check_prime(prime) -> int:
 
 def _as_field(name: str, value, prime: int) -> np.ndarray:
     arr = np.asarray(value, dtype=object if prime >= _FAST else None)
+    if arr.dtype == object:  # numpy integers become Python ints: big-prime products are exact
+        flat = [int(v) if isinstance(v, np.integer) else v for v in arr.ravel()]
+        arr = np.empty(len(flat), dtype=object)
+        arr[:] = flat
+        arr = arr.reshape(np.shape(value))
     if arr.dtype != object and arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integers (field elements), got dtype {arr.dtype}")
     if arr.dtype == object and not all(isinstance(v, numbers.Integral) and

@@ -210,15 +210,16 @@ def encrypt_vector(public_key, values, *, precision: float = 2.0**-24,
     return EncryptedVector(pk, cts, x.shape, scale, bound)
 
 
-def _decode(private_key: phe.PaillierPrivateKey, c: int) -> int:
+def _decode(private_key: phe.PaillierPrivateKey, c: int, index: int = 0) -> int:
     pk = private_key.public_key
     m = private_key.raw_decrypt(c)
     if m <= pk.max_int:
         return m
     if m >= pk.n - pk.max_int:
         return m - pk.n
-    raise OverflowError("the decrypted value lies in the overflow band between n/3 and 2n/3: "
-                        "the sum outgrew the key at this precision")
+    raise OverflowError(f"the decrypted value of ciphertext {index} lies in the overflow band "
+                        "between n/3 and 2n/3: the sum outgrew the key at this precision "
+                        "(a vector's public bound was wrong)")
 
 
 def decrypt_vector(private_key, encrypted: EncryptedVector) -> np.ndarray:
@@ -229,7 +230,8 @@ def decrypt_vector(private_key, encrypted: EncryptedVector) -> np.ndarray:
     if encrypted.public_key != sk.public_key:
         raise ValueError("encrypted was made under another key: keys must match")
     factor = encrypted.scale / encrypted.divisor
-    out = np.array([float(_decode(sk, c) * factor) for c in encrypted.ciphertexts])
+    out = np.array([float(_decode(sk, c, i) * factor)
+                    for i, c in enumerate(encrypted.ciphertexts)])
     out = out.reshape(encrypted.shape)
     return float(out) if out.ndim == 0 else out
 
@@ -482,13 +484,19 @@ def unpack_decrypt(private_key, packed: PackedVector) -> np.ndarray:
     mask = (1 << packed.slot_bits) - 1
     offset = packed.max_abs_int * packed.summands
     factor = packed.precision / packed.divisor
+    top = 2 * packed.max_abs_int * packed.summands  # each slot holds Σ(v + M) in [0, top]
     out = []
     for c in packed.ciphertexts:
         plain = sk.raw_decrypt(c)
         for j in range(packed.slots):
             if len(out) == count:
                 break
-            out.append(float((((plain >> (packed.slot_bits * j)) & mask) - offset) * factor))
+            raw = (plain >> (packed.slot_bits * j)) & mask
+            if raw > top:
+                raise ValueError(f"slot {len(out)} holds {raw}, more than 2·M·summands = {top} "
+                                 f"for summands={packed.summands}: the packed vector's "
+                                 "metadata does not match its ciphertexts")
+            out.append(float((raw - offset) * factor))
     arr = np.array(out).reshape(packed.shape)
     return float(arr) if arr.ndim == 0 else arr
 

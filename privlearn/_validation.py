@@ -17,6 +17,7 @@ import numpy as np
 
 __all__ = [
     "as_real_array",
+    "check_bool",
     "check_int",
     "check_probability",
     "check_real",
@@ -48,7 +49,11 @@ def check_real(
     """
     if not _is_real_scalar(value):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an integer beyond float64
+        raise ValueError(f"{name} must be finite{_range_text(low, high, low_open, high_open)}, "
+                         f"got an integer of {int(value).bit_length()} bits") from None
     if math.isnan(x) or (math.isinf(x) and not allow_inf):
         raise ValueError(f"{name} must be finite{_range_text(low, high, low_open, high_open)}, "
                          f"got {x!r}")
@@ -99,7 +104,11 @@ def as_real_array(name: str, value: Any, *, allow_empty: bool = False) -> np.nda
     """
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a real number or an array of them, got str {value!r}")
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except ValueError as err:  # ragged nesting
+        raise ValueError(f"{name} must be a rectangular array of real numbers, got a ragged "
+                         f"sequence ({err})") from None
     if arr.dtype == object:
         raise TypeError(f"{name} must be a real number or an array of them, got {value!r}")
     if arr.dtype.kind not in "iuf":
@@ -135,6 +144,18 @@ def check_weights(weights: Any, count: int, *, per: str = "item",
             except (ValueError, RuntimeError):
                 pass  # several elements: check_real reports the type
         out.append(check_real(f"{name}[{i}]", w, low=0.0, low_open=False))
-    if math.fsum(out) <= 0:
+    try:
+        total = math.fsum(out)
+    except OverflowError:
+        raise ValueError(f"{name} must have a finite sum, got {out!r}") from None
+    if total <= 0:
         raise ValueError(f"{name} must have a positive sum, got {out!r}")
     return out
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """``value`` if it is True or False (numpy's bool too); anything else is a TypeError,
+    so that ``optimized="no"`` does not silently mean True."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)

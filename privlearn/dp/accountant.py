@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_int, check_probability, check_real
-from .rdp import DEFAULT_ORDERS, compute_rdp, rdp_to_dp
+from .rdp import DEFAULT_ORDERS, _check_orders, compute_rdp, rdp_to_dp
 
 __all__ = ["RDPAccountant"]
 
@@ -29,8 +29,7 @@ class RDPAccountant:
     """
 
     def __init__(self, orders=DEFAULT_ORDERS) -> None:
-        self.orders = np.asarray(orders, dtype=np.float64)
-        compute_rdp(sample_rate=0.0, noise_multiplier=1.0, steps=0, orders=self.orders)
+        self.orders = _check_orders(orders)  # a copy: the caller's array may change
         self.history: list[tuple[float, float, int]] = []
 
     def step(self, *, noise_multiplier: float, sample_rate: float, steps: int = 1) -> None:

@@ -11,7 +11,10 @@ falling short nor overflowing by a rounding error.
 
 from __future__ import annotations
 
+import numbers
 from fractions import Fraction
+
+import numpy as np
 
 from .._validation import check_real
 
@@ -22,8 +25,14 @@ class BudgetExceededError(ValueError):
     """A spend would exceed the privacy budget; the budget is unchanged."""
 
 
-def _exact(x: float) -> Fraction:
-    return Fraction(repr(float(x)))  # the shortest decimal that reads back as x
+def _exact(x) -> Fraction:
+    """The shortest decimal that reads back as x in x's own precision (0.1 is 1/10,
+    np.float32(0.1) too)."""
+    if isinstance(x, numbers.Integral):
+        return Fraction(int(x))
+    if isinstance(x, np.floating):
+        return Fraction(str(x))
+    return Fraction(repr(float(x)))
 
 
 class PrivacyBudget:
@@ -46,9 +55,9 @@ class PrivacyBudget:
     """
 
     def __init__(self, epsilon: float, delta: float = 0.0) -> None:
-        eps = check_real("epsilon", epsilon, low=0.0)
-        dlt = check_real("delta", delta, low=0.0, high=1.0, low_open=False)
-        self._total = (_exact(eps), _exact(dlt))
+        check_real("epsilon", epsilon, low=0.0)
+        check_real("delta", delta, low=0.0, high=1.0, low_open=False)
+        self._total = (_exact(epsilon), _exact(delta))
         self._spent = (Fraction(0), Fraction(0))
         self.ledger: list[tuple[float, float]] = []
 
@@ -76,8 +85,9 @@ class PrivacyBudget:
         BudgetExceededError
             If the spend does not fit. Nothing is recorded in that case.
         """
-        eps = _exact(check_real("epsilon", epsilon, low=0.0, low_open=False))
-        dlt = _exact(check_real("delta", delta, low=0.0, high=1.0, low_open=False))
+        check_real("epsilon", epsilon, low=0.0, low_open=False)
+        check_real("delta", delta, low=0.0, high=1.0, low_open=False)
+        eps, dlt = _exact(epsilon), _exact(delta)
         new_eps, new_delta = self._spent[0] + eps, self._spent[1] + dlt
         if new_eps > self._total[0] or new_delta > self._total[1]:
             rem_eps, rem_delta = self.remaining

@@ -55,7 +55,11 @@ def basic_composition(epsilons, deltas=None) -> tuple[float, float]:
         if np.any((dels < 0) | (dels >= 1)):
             bad = dels[(dels < 0) | (dels >= 1)][0]
             raise ValueError(f"deltas must all be in [0, 1), got {bad!r} among them")
-    return math.fsum(eps.tolist()), math.fsum(dels.tolist())
+    try:
+        return math.fsum(eps.tolist()), math.fsum(dels.tolist())
+    except OverflowError:
+        raise ValueError("the sum of epsilons overflows float64: each is finite, their total "
+                         f"is not (largest {float(eps.max())!r})") from None
 
 
 def advanced_composition(
@@ -88,6 +92,12 @@ def advanced_composition(
     delta = check_real("delta", delta, low=0.0, high=1.0, low_open=False)
     k = check_int("k", k, low=1)
     delta_slack = check_probability("delta_slack", delta_slack)
-    eps_total = (math.sqrt(2.0 * k * math.log(1.0 / delta_slack)) * epsilon
-                 + k * epsilon * math.expm1(epsilon))
+    try:  # ln(1/δ') as −ln δ': finite for the smallest subnormal δ'
+        eps_total = (math.sqrt(2.0 * k * -math.log(delta_slack)) * epsilon
+                     + k * epsilon * math.expm1(epsilon))
+    except OverflowError:
+        eps_total = math.inf
+    if not math.isfinite(eps_total):
+        raise ValueError(f"the composed epsilon overflows float64 for epsilon={epsilon!r}, "
+                         f"k={k}: use basic_composition, or fewer or cheaper releases")
     return eps_total, k * delta + delta_slack

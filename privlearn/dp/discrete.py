@@ -119,21 +119,37 @@ def _as_fraction(name: str, value) -> Fraction:
                         f"got {type(value).__name__} {value!r}")
     if isinstance(value, (float, np.floating)) and not math.isfinite(value):
         raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+    if isinstance(value, np.integer):
+        value = int(value)
+    elif isinstance(value, np.floating):
+        value = float(value)  # exact for float16/32/64
     frac = Fraction(value)  # exact: a float is a dyadic rational
     if frac <= 0:
         raise ValueError(f"{name} must be finite and > 0, got {value!r}")
     return frac
 
 
-def _draw(one, size) -> int | np.ndarray:
+#: Beyond this scale a sample could pass int64 (P[|X| > 2^63] <= e^-128 below it).
+_INT64_SCALE = 2**56
+
+
+def _draw(one, size, scale: Fraction) -> int | np.ndarray:
     if size is None:
         return one()
     shape = (size,) if not isinstance(size, (tuple, list)) else tuple(size)
-    if isinstance(size, bool) or any(isinstance(n, bool) or not isinstance(n, numbers.Integral)
-                                     or n < 0 for n in shape):
+    if isinstance(size, bool) or any(isinstance(n, (bool, np.bool_)) or
+                                     not isinstance(n, numbers.Integral) for n in shape):
+        raise TypeError(f"size must be None, a non-negative int or a tuple of them, "
+                        f"got {type(size).__name__} {size!r}")
+    if any(n < 0 for n in shape):
         raise ValueError(f"size must be None, a non-negative int or a tuple of them, "
                          f"got {size!r}")
+    shape = tuple(int(n) for n in shape)
     count = math.prod(shape)
+    if scale > _INT64_SCALE:  # exact Python ints rather than a wrapped int64
+        out = np.empty(count, dtype=object)
+        out[:] = [one() for _ in range(count)]
+        return out.reshape(shape)
     return np.fromiter((one() for _ in range(count)), dtype=np.int64, count=count
                        ).reshape(shape)
 
@@ -153,7 +169,8 @@ def discrete_laplace(*, scale, size=None, rng: RNGLike = None) -> int | np.ndarr
 
     Returns
     -------
-    int or numpy.ndarray of int64
+    int or numpy.ndarray of int64 (of Python ints when the scale passes 2^56, so that
+    no sample wraps)
 
     References
     ----------
@@ -162,7 +179,7 @@ def discrete_laplace(*, scale, size=None, rng: RNGLike = None) -> int | np.ndarr
     """
     t = _as_fraction("scale", scale)
     src = _Uniform(as_generator(rng))
-    return _draw(lambda: src.discrete_laplace(t.numerator, t.denominator), size)
+    return _draw(lambda: src.discrete_laplace(t.numerator, t.denominator), size, t)
 
 
 def discrete_gaussian(*, sigma, size=None, rng: RNGLike = None) -> int | np.ndarray:
@@ -185,4 +202,5 @@ def discrete_gaussian(*, sigma, size=None, rng: RNGLike = None) -> int | np.ndar
     s = _as_fraction("sigma", sigma)
     src = _Uniform(as_generator(rng))
     sigma2 = s * s
-    return _draw(lambda: src.discrete_gaussian(sigma2.numerator, sigma2.denominator), size)
+    return _draw(lambda: src.discrete_gaussian(sigma2.numerator, sigma2.denominator), size,
+                 s)

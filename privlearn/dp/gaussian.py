@@ -59,7 +59,17 @@ def gaussian_sigma(*, sensitivity: float, epsilon: float, delta: float) -> float
             "epsilon must be < 1 for the classic Gaussian calibration (Dwork & Roth "
             f"Thm A.1 is proved only there), got {epsilon!r}; use analytic_gaussian_sigma"
         )
-    return sensitivity * math.sqrt(2.0 * math.log(1.25 / delta)) / epsilon
+    # ln(1.25/δ) as ln 1.25 − ln δ: finite even for the smallest subnormal δ
+    return _finite_sigma(sensitivity * math.sqrt(2.0 * (math.log(1.25) - math.log(delta)))
+                         / epsilon, sensitivity=sensitivity, epsilon=epsilon, delta=delta)
+
+
+def _finite_sigma(sigma: float, **params: float) -> float:
+    if not math.isfinite(sigma):
+        given = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        raise ValueError(f"sigma overflows float64 for {given}: lower sensitivity or raise "
+                         "epsilon")
+    return sigma
 
 
 def _log_phi(x: float) -> float:
@@ -78,10 +88,12 @@ def gaussian_delta(*, sigma: float, sensitivity: float, epsilon: float) -> float
     a = sensitivity / (2.0 * sigma)
     b = epsilon * sigma / sensitivity
     first = _log_phi(a - b)
+    if first == -math.inf:  # Φ(a − b) underflows: δ is below the smallest double
+        return 0.0
     second = epsilon + _log_phi(-a - b)
     # δ = e^first − e^second, written as e^first·(1 − e^(second − first)) so no
-    # precision is lost when the two terms are close.
-    return math.exp(first) * -math.expm1(second - first)
+    # precision is lost when the two terms are close; δ >= 0, so second <= first.
+    return math.exp(first) * -math.expm1(min(second - first, 0.0))
 
 
 def _b_plus(v: float, eps: float) -> float:
@@ -93,8 +105,10 @@ def _b_plus(v: float, eps: float) -> float:
 def _b_minus(u: float, eps: float) -> float:
     # B⁻_ε(u) = Φ(−√(εu)) − e^ε Φ(−√(ε(u+2))), as Φ(−√(εu))·(1 − ratio) for precision
     first = _log_phi(-math.sqrt(eps * u))
+    if first == -math.inf:
+        return 0.0
     second = eps + _log_phi(-math.sqrt(eps * (u + 2.0)))
-    return math.exp(first) * -math.expm1(second - first)
+    return math.exp(first) * -math.expm1(min(second - first, 0.0))  # B⁻ >= 0
 
 
 def _solve_increasing(fun, target: float) -> float:
@@ -102,8 +116,9 @@ def _solve_increasing(fun, target: float) -> float:
     hi = 1.0
     while fun(hi) < target:
         hi *= 2.0
-        if hi > 1e12:  # pragma: no cover - cannot happen for δ in (0, 1)
-            raise RuntimeError("analytic Gaussian calibration did not bracket its root")
+        if not math.isfinite(hi):
+            raise ValueError("the analytic Gaussian calibration has no finite root for these "
+                             "epsilon and delta: raise epsilon or delta")
     return optimize.brentq(lambda x: fun(x) - target, 0.0, hi, xtol=1e-300, rtol=1e-15,
                            maxiter=500)
 
@@ -137,7 +152,8 @@ def analytic_gaussian_sigma(*, sensitivity: float, epsilon: float, delta: float)
     sensitivity = check_real("sensitivity", sensitivity, low=0.0)
     eps = check_real("epsilon", epsilon, low=0.0)
     delta = check_probability("delta", delta)
-    delta0 = 0.5 - math.exp(eps + _log_phi(-math.sqrt(2.0 * eps)))
+    # δ₀ = Φ(0) − e^ε Φ(−√(2ε)); the second term is <= 1/2, so its log is clamped there
+    delta0 = 0.5 - math.exp(min(eps + _log_phi(-math.sqrt(2.0 * eps)), math.log(0.5)))
     if delta >= delta0:
         # B⁺ increases from δ₀ to 1: v* = sup{v >= 0 : B⁺(v) <= δ}
         v = _solve_increasing(lambda x: _b_plus(x, eps), delta)
@@ -146,7 +162,8 @@ def analytic_gaussian_sigma(*, sensitivity: float, epsilon: float, delta: float)
         # B⁻ decreases from δ₀ to 0: u* = inf{u >= 0 : B⁻(u) <= δ}
         u = _solve_increasing(lambda x: -_b_minus(x, eps), -delta)
         alpha = math.sqrt(1.0 + u / 2.0) + math.sqrt(u / 2.0)
-    return alpha * sensitivity / math.sqrt(2.0 * eps)
+    return _finite_sigma(alpha * sensitivity / math.sqrt(2.0 * eps), sensitivity=sensitivity,
+                         epsilon=eps, delta=delta)
 
 
 def gaussian_mechanism(

@@ -7,6 +7,8 @@ releasing f(D) + Lap(b) with b = Δ/ε is ε-differentially private
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._random import RNGLike, as_generator
@@ -42,7 +44,12 @@ def laplace_scale(*, sensitivity: float, epsilon: float) -> float:
     """
     sensitivity = check_real("sensitivity", sensitivity, low=0.0)
     epsilon = check_real("epsilon", epsilon, low=0.0)
-    return sensitivity / epsilon
+    scale = sensitivity / epsilon
+    if not math.isfinite(scale):
+        raise ValueError(f"sensitivity / epsilon overflows float64, got sensitivity="
+                         f"{sensitivity!r}, epsilon={epsilon!r}: lower sensitivity or raise "
+                         "epsilon")
+    return scale
 
 
 def laplace_mechanism(

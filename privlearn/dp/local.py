@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from .._random import RNGLike, as_generator
-from .._validation import check_int, check_real
+from .._validation import check_bool, check_int, check_real
 
 __all__ = ["estimate_frequencies", "unary_encoding", "unary_probabilities"]
 
@@ -31,8 +31,9 @@ __all__ = ["estimate_frequencies", "unary_encoding", "unary_probabilities"]
 def unary_probabilities(*, epsilon: float, optimized: bool = True) -> tuple[float, float]:
     """(p, q): the chance a report's bit is 1 when it is / is not the true category."""
     eps = check_real("epsilon", epsilon, low=0.0)
-    if optimized:
-        return 0.5, 1.0 / (math.exp(eps) + 1.0)
+    if check_bool("optimized", optimized):
+        # 1/(e^ε + 1); past ε = 700 e^ε overflows, and 1/(e^ε + 1) = e^-ε to double precision
+        return 0.5, (1.0 / (math.exp(eps) + 1.0) if eps < 700 else math.exp(-eps))
     p = 1.0 / (1.0 + math.exp(-eps / 2.0))
     return p, 1.0 - p
 
@@ -54,6 +55,9 @@ def unary_encoding(values, *, num_categories: int, epsilon: float, optimized: bo
     rng : numpy.random.Generator, int or None
     """
     k = check_int("num_categories", num_categories, low=2)
+    if values is None or isinstance(values, (str, bytes)):
+        raise TypeError(f"values must be a 1-D array of integer categories, got "
+                        f"{type(values).__name__} {values!r}")
     v = np.asarray(values)
     if v.ndim != 1 or v.size == 0:
         raise ValueError(f"values must be a non-empty 1-D array, got shape {v.shape}")
@@ -75,7 +79,14 @@ def estimate_frequencies(reports, *, epsilon: float, optimized: bool = True) -> 
     Not clipped to [0, 1] and not renormalised: both would bias it.
     """
     r = np.asarray(reports)
-    if r.ndim != 2 or r.shape[0] == 0 or r.dtype != bool:
-        raise ValueError("reports must be a non-empty 2-D boolean array (people x categories)")
+    if r.dtype != bool:
+        raise TypeError(f"reports must be a boolean array (people x categories), as "
+                        f"unary_encoding returns, got dtype {r.dtype}")
+    if r.ndim != 2 or r.shape[0] == 0:
+        raise ValueError(f"reports must be a non-empty 2-D boolean array (people x "
+                         f"categories), got shape {r.shape}")
     p, q = unary_probabilities(epsilon=epsilon, optimized=optimized)
+    if not p - q > 0:
+        raise ValueError(f"epsilon must be large enough that p − q > 0 in float64, got "
+                         f"epsilon={epsilon!r} (p = q = {p!r}): the reports carry no signal")
     return (r.mean(axis=0) - q) / (p - q)

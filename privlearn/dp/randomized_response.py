@@ -75,4 +75,8 @@ def estimate_proportion(responses, *, epsilon: float) -> float:
     reports = _as_bits("responses", responses)
     p = truth_probability(epsilon=epsilon)
     lam = float(np.mean(reports))
-    return (lam - (1.0 - p)) / (2.0 * p - 1.0)
+    gap = math.tanh(float(epsilon) / 2.0)  # 2p − 1, without the cancellation of 2p − 1
+    if gap == 0.0:
+        raise ValueError(f"epsilon must be large enough that 2p − 1 > 0 in float64, got "
+                         f"epsilon={epsilon!r}: the responses carry no signal")
+    return (lam - (1.0 - p)) / gap

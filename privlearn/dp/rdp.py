@@ -32,6 +32,7 @@ Conversions to (ε, δ)-DP, minimised over the orders:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 from scipy import special
@@ -114,14 +115,25 @@ def _log_a_fractional(q: float, sigma: float, alphas: np.ndarray) -> np.ndarray:
     return scale + np.log(total)
 
 
+#: Largest order accepted: the cost of an order grows with α, and orders past a few
+#: hundred only matter for δ far below anything used in practice.
+MAX_ORDER = 10_000
+
+
 def _check_orders(orders) -> np.ndarray:
+    if orders is None or isinstance(orders, (Mapping, str, bytes)):
+        raise TypeError(f"orders must be an array of real numbers > 1, got "
+                        f"{type(orders).__name__} {orders!r}")
     arr = as_real_array("orders", orders)
     arr = np.atleast_1d(arr)
     if arr.ndim != 1:
         raise ValueError(f"orders must be one-dimensional, got shape {arr.shape}")
     if np.any(arr <= 1):
-        raise ValueError(f"orders must all be > 1, got {arr[arr <= 1][0]!r} among them")
-    return arr
+        raise ValueError(f"orders must all be > 1, got {float(arr[arr <= 1][0])!r} among them")
+    if np.any(arr > MAX_ORDER):
+        raise ValueError(f"orders must all be <= {MAX_ORDER}, got "
+                         f"{float(arr[arr > MAX_ORDER][0])!r} among them")
+    return arr.copy()
 
 
 def compute_rdp(
@@ -153,21 +165,24 @@ def compute_rdp(
     """
     q = check_probability("sample_rate", sample_rate, closed=True)
     sigma = check_real("noise_multiplier", noise_multiplier, low=0.0, low_open=False)
-    steps = check_int("steps", steps, low=0)
+    steps = check_int("steps", steps, low=0, high=2**53)
     alphas = _check_orders(orders)
     if q == 0.0 or steps == 0:
         return np.zeros_like(alphas)
-    if sigma == 0.0:
+    if 2.0 * sigma * sigma < 1e-300:  # σ = 0, or so small that 1/(2σ²) overflows
         return np.full_like(alphas, np.inf)
-    if q == 1.0:  # the plain Gaussian mechanism: ε(α) = α / (2σ²)
-        return steps * alphas / (2.0 * sigma**2)
+    full = steps * alphas / (2.0 * sigma * sigma)  # the plain Gaussian mechanism: α/(2σ²)
+    if q == 1.0 or sigma > 1e100:  # past σ = 1e100 the bound α/(2σ²) is below 1e-196
+        return full
     log_a = np.empty_like(alphas)
     is_int = alphas == np.round(alphas)
     if np.any(is_int):
         log_a[is_int] = _log_a_integer(q, sigma, alphas[is_int])
     if not np.all(is_int):
         log_a[~is_int] = _log_a_fractional(q, sigma, alphas[~is_int])
-    return steps * log_a / (alphas - 1.0)
+    # Subsampling never costs more than the full Gaussian, and RDP is >= 0: both clamps only
+    # remove rounding error (a tiny negative value at q ~ 1e-8, noise at σ ~ 1e10).
+    return np.clip(steps * log_a / (alphas - 1.0), 0.0, full)
 
 
 def rdp_to_dp(*, orders, rdp, delta: float, method: str = "improved") -> tuple[float, float]:
@@ -201,10 +216,11 @@ def rdp_to_dp(*, orders, rdp, delta: float, method: str = "improved") -> tuple[f
     3.01
     """
     alphas = _check_orders(orders)
-    values = np.atleast_1d(np.asarray(rdp, dtype=np.float64)) if not isinstance(
-        rdp, (str, bytes)) else None
-    if values is None or values.dtype.kind not in "f":
-        raise TypeError(f"rdp must be an array of real numbers, got {rdp!r}")
+    raw = None if rdp is None or isinstance(rdp, (str, bytes, Mapping)) else np.asarray(rdp)
+    if raw is None or raw.dtype.kind not in "iuf":
+        raise TypeError(f"rdp must be an array of real numbers, got "
+                        f"{type(rdp).__name__} {rdp!r}")
+    values = np.atleast_1d(raw.astype(np.float64))
     if values.shape != alphas.shape:
         raise ValueError(f"rdp must have one value per order: got shape {values.shape} "
                          f"for {alphas.shape[0]} orders")

@@ -75,7 +75,8 @@ def test_bad_parameters(value, exc):
         discrete_gaussian(sigma=value)
 
 
-@pytest.mark.parametrize("size", [-1, 2.5, (2, -1), True])
-def test_bad_size(size):
-    with pytest.raises(ValueError, match="size"):
+@pytest.mark.parametrize("size, exc", [(-1, ValueError), (2.5, TypeError), ((2, -1), ValueError),
+                                       (True, TypeError), ("3", TypeError)])
+def test_bad_size(size, exc):
+    with pytest.raises(exc, match="size"):
         discrete_laplace(scale=1, size=size)

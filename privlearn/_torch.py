@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+from collections.abc import Iterator
+
 import torch
 
 from ._random import RNGLike, as_generator
 
-__all__ = ["check_generator", "torch_generator"]
+__all__ = ["check_generator", "seeded_global_state", "torch_generator"]
 
 
 def torch_generator(rng: RNGLike) -> torch.Generator:
@@ -23,3 +27,18 @@ def check_generator(name: str, generator) -> torch.Generator:
                         f"torch.Generator().manual_seed(0)), got {type(generator).__name__}; "
                         "torch's global generator is never used")
     return generator
+
+
+@contextlib.contextmanager
+def seeded_global_state(generator: torch.Generator) -> Iterator[None]:
+    """Within the block, torch's global generator is a fork seeded from ``generator``'s
+    current state (read, not advanced); outside, it is left exactly as it was.
+
+    Modules that draw from the global generator with no way to pass one (``nn.Dropout``,
+    custom layers calling ``torch.rand``) then depend on the caller's seed only, and a
+    model without them trains bit for bit as it would without the fork.
+    """
+    digest = hashlib.blake2b(generator.get_state().numpy().tobytes(), digest_size=8).digest()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int.from_bytes(digest, "big") >> 1)
+        yield

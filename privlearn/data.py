@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._random import RNGLike, as_generator
-from ._validation import check_int, check_real
+from ._validation import check_bool, check_int, check_real
 
 __all__ = [
     "APPLIANCES",
@@ -85,7 +85,7 @@ def load_digits(*, test_fraction: float = 0.25, rng: RNGLike = 0,
     from sklearn import datasets
 
     d = datasets.load_digits()
-    x = d.data / 16.0 if scale else d.data
+    x = d.data / 16.0 if check_bool("scale", scale) else d.data
     return _split(x, d.target, [f"pixel_{i}" for i in range(64)], d.target_names,
                   test_fraction=test_fraction, rng=rng, standardize=False)
 
@@ -101,7 +101,8 @@ def load_breast_cancer(*, test_fraction: float = 0.25, rng: RNGLike = 0,
 
     d = datasets.load_breast_cancer()
     return _split(d.data, d.target, d.feature_names, d.target_names,
-                  test_fraction=test_fraction, rng=rng, standardize=standardize)
+                  test_fraction=test_fraction, rng=rng,
+                  standardize=check_bool("standardize", standardize))
 
 
 _DIAGNOSES = ("none", "asthma", "diabetes", "hypertension", "depression", "cancer")
@@ -120,7 +121,7 @@ def synthetic_population(n: int, *, num_zips: int = 30, rng: RNGLike = 0) -> dic
     anything, lower per column but just as high for the triple (Sweeney 2000).
     """
     n = check_int("n", n, low=1)
-    num_zips = check_int("num_zips", num_zips, low=1)
+    num_zips = check_int("num_zips", num_zips, low=1, high=90_000)  # five-digit codes
     gen = as_generator(rng)
     ids = np.arange(n)
     return {
@@ -209,7 +210,14 @@ def credit_applicants(n: int, *, rng: RNGLike = 0, default_rate: float = 0.2) ->
     from scipy import optimize, special
 
     # the intercept that makes the expected share of defaults exactly `default_rate`
-    intercept = optimize.brentq(lambda b: special.expit(score + b).mean() - rate, -50, 50)
+    def share(b: float) -> float:
+        return float(special.expit(score + b).mean())
+
+    low, high = share(-500.0), share(500.0)
+    if not low < rate < high:
+        raise ValueError(f"default_rate must be reachable by shifting the intercept, i.e. in "
+                         f"({low:.3g}, {high:.3g}) for these applicants, got {rate!r}")
+    intercept = optimize.brentq(lambda b: share(b) - rate, -500.0, 500.0)
     p = special.expit(score + intercept)
     y = (gen.random(n) < p).astype(np.int64)
     return {

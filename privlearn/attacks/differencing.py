@@ -54,10 +54,15 @@ def differencing_attack(values, *, target: int, bound: float, epsilon: float | N
         raise ValueError(f"values must be one-dimensional, got shape {x.shape}")
     target = check_int("target", target, low=0, high=x.size - 1)
     bound = check_real("bound", bound, low=0.0)
+    gen = as_generator(rng)  # checked even when the sums are exact
     clipped = np.clip(x, 0.0, bound)
-    total, rest = float(clipped.sum()), float(clipped.sum() - clipped[target])
+    with np.errstate(over="ignore"):
+        total = float(clipped.sum())
+    if not np.isfinite(total):
+        raise ValueError(f"the sum of values clipped to bound={bound!r} overflows float64: "
+                         "lower bound or rescale values")
+    rest = float(clipped.sum() - clipped[target])
     if epsilon is not None:
-        gen = as_generator(rng)
         total = laplace_mechanism(total, sensitivity=bound, epsilon=epsilon, rng=gen)
         rest = laplace_mechanism(rest, sensitivity=bound, epsilon=epsilon, rng=gen)
     return DifferencingResult(float(clipped[target]), total - rest, (total, rest))

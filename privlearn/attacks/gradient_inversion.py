@@ -21,7 +21,7 @@ from torch import nn
 from torch.func import functional_call
 
 from .._random import RNGLike
-from .._torch import torch_generator
+from .._torch import seeded_global_state, torch_generator
 from .._validation import check_int
 
 __all__ = ["InversionResult", "invert_gradients", "reconstruction_error"]
@@ -37,9 +37,17 @@ class InversionResult:
 
 def reconstruction_error(x_hat: torch.Tensor, x_true: torch.Tensor) -> float:
     """Mean squared error between a reconstruction and the original input."""
+    for name, t in (("x_hat", x_hat), ("x_true", x_true)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch tensor, got {type(t).__name__}")
+        if t.numel() == 0:
+            raise ValueError(f"{name} must not be empty, got shape {tuple(t.shape)}")
+        if not bool(torch.isfinite(t.detach().double()).all()):
+            raise ValueError(f"{name} must hold only finite values")
     if x_hat.shape != x_true.shape:
-        raise ValueError(f"shapes differ: {tuple(x_hat.shape)} and {tuple(x_true.shape)}")
-    return float(((x_hat.detach() - x_true.detach()) ** 2).mean())
+        raise ValueError(f"x_hat and x_true must have the same shape, got {tuple(x_hat.shape)} "
+                         f"and {tuple(x_true.shape)}")
+    return float(((x_hat.detach().double() - x_true.detach().double()) ** 2).mean())
 
 
 def _label_from_gradients(model: nn.Module, gradients: dict[str, torch.Tensor],
@@ -75,18 +83,39 @@ def invert_gradients(model: nn.Module, gradients: dict[str, torch.Tensor], *,
     rng : numpy.random.Generator, int or None
         Seeds the dummy input.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(gradients, dict):
+        raise TypeError(f"gradients must be a dict of parameter name -> gradient tensor, got "
+                        f"{type(gradients).__name__}")
     names = [k for k, p in model.named_parameters() if p.requires_grad]
-    if not isinstance(gradients, dict) or set(gradients) != set(names):
+    if set(gradients) != set(names):
         raise ValueError(f"gradients must map every trainable parameter name to its gradient: "
                          f"expected {sorted(names)}, got "
                          f"{sorted(gradients) if isinstance(gradients, dict) else type(gradients)}")
     params = dict(model.named_parameters())
     for k in names:
+        if not isinstance(gradients[k], torch.Tensor):
+            raise TypeError(f"gradients[{k!r}] must be a torch tensor, got "
+                            f"{type(gradients[k]).__name__}")
+        if not bool(torch.isfinite(gradients[k]).all()):
+            raise ValueError(f"gradients[{k!r}] must hold only finite values: there is nothing "
+                             "to invert in a diverged gradient")
         if gradients[k].shape != params[k].shape:
             raise ValueError(f"gradients[{k!r}] has shape {tuple(gradients[k].shape)}, the "
                              f"parameter has {tuple(params[k].shape)}")
     num_classes = check_int("num_classes", num_classes, low=2)
     steps = check_int("steps", steps, low=1)
+    if not isinstance(input_shape, (tuple, list)):
+        raise TypeError(f"input_shape must be a tuple of ints, got {type(input_shape).__name__} "
+                        f"{input_shape!r}")
+    input_shape = tuple(check_int(f"input_shape[{i}]", d, low=1)
+                        for i, d in enumerate(input_shape))
+    with torch.no_grad():
+        try:
+            model(torch.zeros((1, *input_shape)))
+        except RuntimeError as err:
+            raise ValueError(f"input_shape {input_shape} does not fit the model: {err}") from None
     label = _label_from_gradients(model, gradients, num_classes)
     y = torch.tensor([label])
     target = [gradients[k].detach() for k in names]
@@ -109,9 +138,10 @@ def invert_gradients(model: nn.Module, gradients: dict[str, torch.Tensor], *,
         d.backward()
         return d
 
-    for _ in range(steps):
-        optimizer.step(closure)
-        history.append(float(distance().detach()))
-        if history[-1] < 1e-12:
-            break
+    with seeded_global_state(gen):  # a model with dropout draws here, seeded by rng
+        for _ in range(steps):
+            optimizer.step(closure)
+            history.append(float(distance().detach()))
+            if history[-1] < 1e-12:
+                break
     return InversionResult(dummy.detach()[0], label, history[-1], history)

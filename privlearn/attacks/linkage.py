@@ -19,10 +19,35 @@ import numpy as np
 __all__ = ["LinkageResult", "linkage_attack", "uniqueness"]
 
 
+def _quasi_identifiers(value) -> list:
+    """The column names, refused when they are one string (which would split into letters)
+    or not a sequence at all."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"quasi_identifiers must be a list of column names, got the string "
+                        f"{value!r}; write [{value!r}] for one column")
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"quasi_identifiers must be a list of column names, got "
+                        f"{type(value).__name__} {value!r}")
+    qi = list(value)
+    if not qi:
+        raise ValueError("quasi_identifiers must name at least one column, got []")
+    return qi
+
+
 def _check_table(name: str, table, columns) -> int:
-    if not isinstance(table, dict) or not table:
-        raise ValueError(f"{name} must be a non-empty dict of columns, got "
-                         f"{type(table).__name__ if not isinstance(table, dict) else 'no columns'}")
+    if not isinstance(table, dict):
+        raise TypeError(f"{name} must be a dict of columns (name -> 1-D array), got "
+                        f"{type(table).__name__}")
+    if not table:
+        raise ValueError(f"{name} must be a non-empty dict of columns, got no columns")
+    for col, v in table.items():
+        arr = np.asarray(v)
+        if arr.ndim != 1:
+            raise ValueError(f"{name}[{col!r}] must be a 1-D column, got shape {arr.shape}")
+        if col in columns and arr.dtype.kind == "f" and np.isnan(arr).any():
+            raise ValueError(f"{name}[{col!r}] holds NaN: a missing quasi-identifier never "
+                             "equals anything, so it would count as unique; fill or drop "
+                             "those rows first")
     lengths = {len(np.asarray(v)) for v in table.values()}
     if len(lengths) != 1:
         raise ValueError(f"{name}'s columns must have the same length, got {sorted(lengths)}")
@@ -43,9 +68,7 @@ def _keys(table, columns) -> list[tuple]:
 
 def uniqueness(table: dict, *, quasi_identifiers) -> float:
     """Share of rows whose quasi-identifier combination occurs exactly once in ``table``."""
-    qi = list(quasi_identifiers)
-    if not qi:
-        raise ValueError("quasi_identifiers must name at least one column")
+    qi = _quasi_identifiers(quasi_identifiers)
     _check_table("table", table, qi)
     keys = _keys(table, qi)
     counts: dict[tuple, int] = defaultdict(int)
@@ -84,9 +107,7 @@ def linkage_attack(released: dict, auxiliary: dict, *, quasi_identifiers) -> Lin
     quasi_identifiers : sequence of str
         Columns present in both tables.
     """
-    qi = list(quasi_identifiers)
-    if not qi:
-        raise ValueError("quasi_identifiers must name at least one column")
+    qi = _quasi_identifiers(quasi_identifiers)
     n_rel = _check_table("released", released, qi)
     _check_table("auxiliary", auxiliary, qi)
     index: dict[tuple, list[int]] = defaultdict(list)

@@ -32,13 +32,15 @@ def dp_advantage_bound(epsilon: float, delta: float = 0.0) -> float:
     model (at most 1)."""
     eps = check_real("epsilon", epsilon, low=0.0, low_open=False)
     d = check_probability("delta", delta, closed=True)
+    if eps > 700:  # e^ε overflows; the bound is 1 − 2(1 − δ)/(e^ε + 1) = 1 to double precision
+        return 1.0
     return min(1.0, (math.expm1(eps) + 2 * d) / (math.exp(eps) + 1))
 
 
 def yeom_bound(epsilon: float) -> float:
     """e^ε − 1 (Yeom et al. 2018, Theorem 1), capped at 1."""
     eps = check_real("epsilon", epsilon, low=0.0, low_open=False)
-    return min(1.0, math.expm1(eps))
+    return 1.0 if eps >= math.log(2.0) else math.expm1(eps)  # e^ε − 1 >= 1 from ε = ln 2
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,23 @@ def _losses(model, data, loss_fn) -> np.ndarray:
     if x.shape[0] == 0 or x.shape[0] != y.shape[0]:
         raise ValueError(f"an (x, y) pair must hold the same non-zero number of examples, got "
                          f"{x.shape[0]} and {y.shape[0]}")
+    was_training = model.training
     model.eval()
-    with torch.no_grad():
-        losses = loss_fn(model(x), y)
+    try:
+        with torch.no_grad():
+            losses = loss_fn(model(x), y)
+    finally:
+        model.train(was_training)  # the caller's model comes back in the mode it came in
+    if not isinstance(losses, torch.Tensor):
+        raise TypeError(f"loss_fn must return a torch tensor of per-example losses, got "
+                        f"{type(losses).__name__}")
     if losses.shape != (x.shape[0],):
         raise ValueError("loss_fn must return one loss per example (reduction='none'), got "
                          f"shape {tuple(losses.shape)}")
+    if not bool(torch.isfinite(losses).all()):
+        bad = losses[~torch.isfinite(losses)][0].item()
+        raise ValueError(f"loss_fn must return finite losses, got {bad!r}: the model or the "
+                         "loss diverged")
     return losses.double().numpy()
 
 
@@ -82,6 +95,10 @@ def membership_inference(model: nn.Module, members, non_members, *,
         Per-example loss ``loss_fn(output, target) -> tensor (n,)``; cross-entropy with
         ``reduction="none"`` by default.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
     if loss_fn is None:
         def loss_fn(out, y):
             return nn.functional.cross_entropy(out, y, reduction="none")

@@ -37,7 +37,7 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 
 from .._random import RNGLike
-from .._torch import check_generator, torch_generator
+from .._torch import check_generator, seeded_global_state, torch_generator
 from .._validation import check_int, check_probability, check_real
 from .accountant import RDPAccountant
 
@@ -53,10 +53,19 @@ __all__ = [
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
+def _check_model(model) -> nn.Module:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    return model
+
+
 def _check_batch(x: torch.Tensor, y: torch.Tensor) -> None:
     if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
         raise TypeError(f"x and y must be torch tensors, got {type(x).__name__} and "
                         f"{type(y).__name__}")
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError(f"x and y must have a leading batch axis, got shapes {tuple(x.shape)} "
+                         f"and {tuple(y.shape)}")
     if x.shape[0] == 0 or x.shape[0] != y.shape[0]:
         raise ValueError(f"x and y must hold the same non-zero number of examples, got "
                          f"{x.shape[0]} and {y.shape[0]}")
@@ -81,6 +90,7 @@ def per_sample_gradients(model: nn.Module, loss_fn: LossFn, x: torch.Tensor,
     dict
         Parameter name -> tensor of shape ``(batch, *param.shape)``.
     """
+    _check_model(model)
     _check_batch(x, y)
     params = {k: v.detach() for k, v in model.named_parameters() if v.requires_grad}
     buffers = {k: v.detach() for k, v in model.named_buffers()}
@@ -89,11 +99,17 @@ def per_sample_gradients(model: nn.Module, loss_fn: LossFn, x: torch.Tensor,
         out = functional_call(model, (p, buffers), (xi.unsqueeze(0),))
         return loss_fn(out, yi.unsqueeze(0))
 
-    return vmap(grad(loss_one), in_dims=(None, 0, 0))(params, x, y)
+    # randomness="different": a dropout layer draws its own mask for each example
+    return vmap(grad(loss_one), in_dims=(None, 0, 0), randomness="different")(params, x, y)
 
 
 def clip_factors(norms: torch.Tensor, max_grad_norm: float) -> torch.Tensor:
     """min(1, C / ||g_i||), with a tiny guard so a zero gradient stays zero."""
+    if not isinstance(norms, torch.Tensor):
+        raise TypeError(f"norms must be a torch tensor, got {type(norms).__name__}")
+    if not bool(torch.isfinite(norms).all()) or bool((norms < 0).any()):
+        raise ValueError("norms must hold finite values >= 0")
+    max_grad_norm = check_real("max_grad_norm", max_grad_norm, low=0.0)
     return torch.clamp(max_grad_norm / (norms + 1e-12), max=1.0)
 
 
@@ -129,10 +145,13 @@ class _LinearPlan:
                 m.register_forward_hook(lambda mod, args, out, me=me: _record(me, mod, args, out))
 
 
+_REUSED = object()  # a layer applied twice in one forward: not a single outer product
+
+
 def _record(plan_ref, module, args, out) -> None:
     plan = plan_ref()
     if plan is not None and plan.capture is not None:
-        plan.capture[module] = (args[0], out)
+        plan.capture[module] = _REUSED if module in plan.capture else (args[0], out)
 
 
 _PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -153,8 +172,8 @@ def _clipped_sum_fast(model, loss_fn, x, y, max_grad_norm, plan):
         seen = [plan.capture.get(m) for m, _, _ in plan.layers]
     finally:
         plan.capture = None
-    if any(rec is None or rec[0].dim() != 2 for rec in seen):
-        return None  # a layer unused, or applied to sequences: not the simple outer product
+    if any(rec is None or rec is _REUSED or rec[0].dim() != 2 for rec in seen):
+        return None  # a layer unused, reused, or applied to sequences: use vmap
     # The batch loss is a mean of per-example losses, so batch·loss is their sum and
     # its gradient at row i of a layer's output is example i's own output gradient.
     loss_sum = loss_fn(out, y) * x.shape[0]
@@ -198,6 +217,7 @@ def clipped_gradient_sum(model: nn.Module, loss_fn: LossFn, x: torch.Tensor,
     dict
         Parameter name -> clipped, summed gradient (no noise yet), ``param.shape``.
     """
+    _check_model(model)
     _check_batch(x, y)
     max_grad_norm = check_real("max_grad_norm", max_grad_norm, low=0.0)
     if method == "vmap":
@@ -226,9 +246,10 @@ def dp_sgd_step(model: nn.Module, loss_fn: LossFn, x: torch.Tensor, y: torch.Ten
                                   low_open=False)
     max_grad_norm = check_real("max_grad_norm", max_grad_norm, low=0.0)
     expected_batch_size = check_real("expected_batch_size", expected_batch_size, low=0.0)
-    params = _plan(model).params
+    params = _plan(_check_model(model)).params
     if x.shape[0] > 0:
-        summed = clipped_gradient_sum(model, loss_fn, x, y, max_grad_norm=max_grad_norm)
+        with seeded_global_state(generator):  # dropout & co.: seeded by the caller
+            summed = clipped_gradient_sum(model, loss_fn, x, y, max_grad_norm=max_grad_norm)
     else:
         summed = {k: torch.zeros_like(p) for k, p in params}
     total = sum(p.numel() for _, p in params)
@@ -301,8 +322,14 @@ def train_dp_sgd(
     -------
     (model, epsilon)
     """
+    _check_model(model)
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise TypeError(f"data must be an (x, y) pair of tensors, got {type(data).__name__}")
     x, y = data
     _check_batch(x, y)
+    if accountant is not None and not isinstance(accountant, RDPAccountant):
+        raise TypeError(f"accountant must be an RDPAccountant or None, got "
+                        f"{type(accountant).__name__}")
     n = x.shape[0]
     batch_size = check_int("batch_size", batch_size, low=1, high=n)
     epochs = check_real("epochs", epochs, low=0.0)

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from .._random import RNGLike, as_generator
-from .._torch import check_generator, torch_generator
+from .._torch import check_generator, seeded_global_state, torch_generator
 from .._validation import check_int, check_real
 from .fedavg import fedavg
 from .states import check_round, check_states
@@ -164,13 +164,6 @@ def _sample_clients(gen: np.random.Generator, k: int, fraction: float, how: str)
     return sorted(gen.choice(k, size=m, replace=False).tolist())
 
 
-def _local_seed(tgen: torch.Generator, round_index: int, client: int) -> int:
-    """A seed for the global torch state during one client's local training, derived
-    from the run's seed without drawing from any generator (so plain models, which never
-    touch the global state, train exactly as before)."""
-    return (tgen.initial_seed() + 1_000_003 * (round_index + 1) + client) % 2**63
-
-
 def run_fedavg(
     model_fn: Callable[[], nn.Module],
     client_data: Sequence[ClientData],
@@ -213,9 +206,9 @@ def run_fedavg(
     rng : numpy.random.Generator, int or None
         Seeds everything: initialisation, client sampling, local shuffling, and whatever
         a model draws from torch's global generator while it trains (``nn.Dropout``):
-        each client's local training runs inside ``torch.random.fork_rng`` seeded from
-        the run's seed, the round and the client, so runs repeat and the caller's global
-        torch state is left as it was.
+        each client's local training runs on a fork of the global generator seeded from
+        the run's generator (:func:`privlearn._torch.seeded_global_state`), so runs
+        repeat and the caller's global torch state is left as it was.
     local_train : callable, optional
         ``local_train(model, x, y, *, client, generator)`` replacing plain local SGD,
         e.g. :class:`~privlearn.fl.private.LocalDPSGD`; it trains ``model`` in place.
@@ -255,15 +248,14 @@ def run_fedavg(
     agg.start(num_clients=len(client_data), client_fraction=client_fraction, rng=gen)
     history = FedAvgHistory()
     down_bytes = state_bytes(global_model.state_dict())
-    for r in range(rounds):
+    for round_index in range(rounds):
         chosen = _sample_clients(gen, len(client_data), client_fraction, agg.sampling)
         global_state = {k: v.clone() for k, v in global_model.state_dict().items()}
         states, counts, up = [], [], 0
         for c in chosen:
             x, y = client_data[c]
             worker.load_state_dict(global_state)
-            with torch.random.fork_rng(devices=[]):  # dropout & co. draw from here, seeded
-                torch.manual_seed(_local_seed(tgen, r, c))
+            with seeded_global_state(tgen):  # dropout & co. draw from here, seeded
                 if local_train is None:
                     local_sgd(worker, x, y, epochs=local_epochs, batch_size=batch_size, lr=lr,
                               generator=tgen)
@@ -273,7 +265,8 @@ def run_fedavg(
             try:
                 check_states([state], reference=global_state, name="local model")
             except ValueError as err:
-                raise ValueError(f"client {c}'s local training in round {r + 1} gave a model "
+                raise ValueError(f"client {c}'s local training in round {round_index + 1} gave "
+                                 f"a model "
                                  f"the server must refuse ({err}); lower lr or check its "
                                  "data") from err
             up += agg.upload_bytes(state)

@@ -161,5 +161,5 @@ def test_dlg_rejects_wrong_gradient_structure():
     bad["0.bias"] = torch.zeros(3)
     with pytest.raises(ValueError, match="shape"):
         invert_gradients(model, bad, input_shape=(64,), num_classes=10)
-    with pytest.raises(ValueError, match="shapes differ"):
+    with pytest.raises(ValueError, match="same shape"):
         reconstruction_error(torch.zeros(3), torch.zeros(4))

@@ -92,7 +92,8 @@ def check_int(name: str, value: Any, *, low: int | None = None, high: int | None
             part for part in (f">= {low}" if low is not None else "",
                               f"<= {high}" if high is not None else "") if part
         )
-        raise ValueError(f"{name} must be an integer {rule}, got {v}")
+        shown = v if v.bit_length() <= 128 else f"an integer of {v.bit_length()} bits"
+        raise ValueError(f"{name} must be an integer {rule}, got {shown}")
     return v
 
 

@@ -111,16 +111,17 @@ def invert_gradients(model: nn.Module, gradients: dict[str, torch.Tensor], *,
                         f"{input_shape!r}")
     input_shape = tuple(check_int(f"input_shape[{i}]", d, low=1)
                         for i, d in enumerate(input_shape))
-    with torch.no_grad():
-        try:
-            model(torch.zeros((1, *input_shape)))
-        except RuntimeError as err:
-            raise ValueError(f"input_shape {input_shape} does not fit the model: {err}") from None
+
     label = _label_from_gradients(model, gradients, num_classes)
     y = torch.tensor([label])
     target = [gradients[k].detach() for k in names]
     frozen = {k: v.detach() for k, v in model.named_parameters()}
     gen = torch_generator(rng)
+    with torch.no_grad(), seeded_global_state(gen):
+        try:
+            model(torch.zeros((1, *input_shape)))
+        except RuntimeError as err:
+            raise ValueError(f"input_shape {input_shape} does not fit the model: {err}") from None
     dummy = torch.rand((1, *input_shape), generator=gen).requires_grad_(True)
     optimizer = torch.optim.LBFGS([dummy], lr=1.0, max_iter=20, history_size=50,
                                   line_search_fn="strong_wolfe")

@@ -33,7 +33,7 @@ def _as_bits(name: str, bits) -> np.ndarray:
     if arr.dtype == object or arr.dtype.kind not in "biu":
         raise TypeError(f"{name} must be an array of 0/1 or booleans, got dtype {arr.dtype}")
     if arr.dtype.kind != "b" and not np.all((arr == 0) | (arr == 1)):
-        bad = arr[(arr != 0) & (arr != 1)].ravel()[0]
+        bad = arr[(arr != 0) & (arr != 1)].ravel()[0].item()
         raise ValueError(f"{name} must hold only 0 and 1, got {bad!r} among them")
     return arr.astype(bool)
 

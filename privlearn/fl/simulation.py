@@ -126,6 +126,11 @@ def local_sgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int
 def evaluate(model: nn.Module, data: ClientData,
              loss_fn=nn.functional.cross_entropy) -> tuple[float, float]:
     """(accuracy, mean loss) of ``model`` on ``data``."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise TypeError(f"data must be an (x, y) pair of tensors, got {type(data).__name__}")
+    _check_pair("data", *data)
     x, y = data
     model.eval()
     out = model(x)

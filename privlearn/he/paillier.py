@@ -197,11 +197,11 @@ def _check_ciphertext(public_key: PublicKey, c, name: str = "c") -> int:
     return c.value
 
 
-def _encode(public_key: PublicKey, m) -> int:
-    m = _check_int("m", m)
+def _encode(public_key: PublicKey, m, name: str = "m") -> int:
+    m = _check_int(name, m)
     if abs(m) > public_key.max_plaintext:
-        raise ValueError(f"m must satisfy |m| <= (n-1)/2 = {public_key.max_plaintext} for this "
-                         f"key, got {m}; use a larger key or smaller numbers")
+        raise ValueError(f"{name} must satisfy |{name}| <= (n-1)/2 = {public_key.max_plaintext} "
+                         f"for this key, got {m}; use a larger key or smaller numbers")
     return m % public_key.n
 
 
@@ -275,7 +275,7 @@ def add_plain(public_key: PublicKey, c: Ciphertext, k: int) -> Ciphertext:
     """E(a) · g^k mod n² = E(a + k mod n), for a plaintext integer k (|k| <= (n − 1)/2)."""
     pk = _check_key(public_key)
     x = _check_ciphertext(pk, c)
-    return Ciphertext(x * (1 + _encode(pk, k) * pk.n) % pk.nsquare, pk)
+    return Ciphertext(x * (1 + _encode(pk, k, "k") * pk.n) % pk.nsquare, pk)
 
 
 def mul_plain(public_key: PublicKey, c: Ciphertext, k: int) -> Ciphertext:
@@ -283,7 +283,7 @@ def mul_plain(public_key: PublicKey, c: Ciphertext, k: int) -> Ciphertext:
     (negative allowed)."""
     pk = _check_key(public_key)
     x = _check_ciphertext(pk, c)
-    return Ciphertext(_powmod(x, _encode(pk, k), pk.nsquare), pk)
+    return Ciphertext(_powmod(x, _encode(pk, k, "k"), pk.nsquare), pk)
 
 
 def generate_keypair(n_bits: int | None = None, *, insecure_n_bits: int | None = None

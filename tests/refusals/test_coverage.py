@@ -1,0 +1,65 @@
+"""Every public function and class of privlearn's library packages is covered by at least
+one refusal test in this package, or exempt for a stated reason."""
+
+import importlib
+
+from . import (
+    test_errors,
+    test_input_trust,
+    test_non_finite,
+    test_overflow,
+    test_parameters,
+    test_protocol_state,
+    test_random_state,
+)
+
+PACKAGES = {"dp": "privlearn.dp", "he": "privlearn.he", "mpc": "privlearn.mpc",
+            "fl": "privlearn.fl", "attacks": "privlearn.attacks", "data": "privlearn.data",
+            "models": "privlearn.models"}
+EXTRA = {"dp": ["privlearn.dp.dpsgd"], "mpc": ["privlearn.mpc.secure_aggregation"]}
+
+EXEMPT = {  # name -> why no bad-input test applies
+    "dp.DEFAULT_ORDERS": "a constant",
+    "mpc.DEFAULT_PRIME": "a constant",
+    "data.APPLIANCES": "a constant",
+    "dp.BudgetExceededError": "an exception class, raised by PrivacyBudget.spend (tested "
+                              "in tests/dp)",
+    "mpc.SECRET_PRIME": "a constant",
+    "mpc.SecAggCost": "a record the protocol fills in; users never build one",
+    "attacks.DifferencingResult": "a result record built by differencing_attack",
+    "attacks.InversionResult": "a result record built by invert_gradients",
+    "attacks.LinkageResult": "a result record built by linkage_attack",
+    "attacks.MembershipResult": "a result record built by membership_inference",
+    "data.Split": "a result record built by the loaders",
+    "he.Ciphertext": "a record; every function that takes one checks it (_check_ciphertext)",
+    "he.EncryptedVector": "a record built by encrypt_vector; its bound is tested in "
+                          "test_overflow",
+    "he.PackedVector": "a record built by pack_encrypt; its room is tested in test_overflow",
+}
+
+
+def _public_names():
+    names = set()
+    for short, module in PACKAGES.items():
+        for mod in [module, *EXTRA.get(short, [])]:
+            names |= {f"{short}.{n}" for n in importlib.import_module(mod).__all__}
+    return names
+
+
+def _covered():
+    covered = set()
+    for module in (test_errors, test_input_trust, test_non_finite, test_overflow,
+                   test_parameters, test_protocol_state, test_random_state):
+        covered |= {case.entry for case in module.CASES}
+        covered |= getattr(module, "COVERS", set())
+    return covered
+
+
+def test_every_public_entry_point_has_a_refusal_test():
+    missing = sorted(_public_names() - _covered() - set(EXEMPT))
+    assert not missing, f"public entry points without a refusal test: {missing}"
+
+
+def test_no_stale_names():
+    unknown = sorted((_covered() | set(EXEMPT)) - _public_names())
+    assert not unknown, f"tests name entry points that are not public: {unknown}"

@@ -9,7 +9,9 @@ fractional bits: decode it with ``frac_bits=2 * f``.
 The public bound: a value that will be added to others (a share of a sum, an input to
 secure aggregation) is encoded with ``max_summands=S``, which refuses any |x·2^f| >= 2^63/S.
 Then a sum of up to S encodings stays inside the signed range (|Σ| < 2^63) and decodes
-exactly; the bound depends on S and f only, both public, never on the data.
+exactly; the bound depends on S and f only, both public, never on the data. The check is
+made in float64, so a value within one rounding of the limit may be refused although it
+would just fit: conservative, never the other way.
 """
 
 from __future__ import annotations

@@ -49,8 +49,8 @@ def _public_names():
 
 def _covered():
     covered = set()
-    for module in (test_errors, test_exact_or_refused, test_input_trust, test_non_finite, test_overflow,
-                   test_parameters, test_protocol_state, test_random_state):
+    for module in (test_errors, test_exact_or_refused, test_input_trust, test_non_finite,
+                   test_overflow, test_parameters, test_protocol_state, test_random_state):
         covered |= {case.entry for case in getattr(module, "CASES", [])}
         covered |= getattr(module, "COVERS", set())
     return covered

@@ -1,4 +1,5 @@
-"""Primality testing shared by the crypto packages (``he`` and ``mpc`` may both use it).
+"""Modular arithmetic shared by the crypto packages (``he`` and ``mpc`` may both use it):
+``powmod`` (gmpy2's when installed) and primality testing.
 
 Miller–Rabin with random bases: a composite passes one round with probability at most
 1/4, so ``rounds`` rounds let it through with probability at most 4^-rounds (A. Menezes,
@@ -19,11 +20,13 @@ _SMALL_PRIMES = [p for p in range(2, 1000) if all(p % d for d in range(2, int(p*
 try:  # the same arithmetic, faster
     import gmpy2
 
-    def _powmod(base: int, exp: int, mod: int) -> int:
+    def powmod(base: int, exp: int, mod: int) -> int:
+        """base^exp mod mod, with gmpy2 (about 8x faster for 2048-bit numbers)."""
         return int(gmpy2.powmod(base, exp, mod))
 
 except ImportError:  # pragma: no cover - gmpy2 is a dependency, but optional in principle
-    def _powmod(base: int, exp: int, mod: int) -> int:
+    def powmod(base: int, exp: int, mod: int) -> int:
+        """base^exp mod mod."""
         return pow(base, exp, mod)
 
 
@@ -44,7 +47,7 @@ def is_probable_prime(n: int, *, rounds: int = 40,
         d, s = d // 2, s + 1
     for _ in range(rounds):
         a = 2 + random_below(n - 3)
-        x = _powmod(a, d, n)
+        x = powmod(a, d, n)
         if x in (1, n - 1):
             continue
         for _ in range(s - 1):

@@ -42,16 +42,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from .. import _primes
-
-try:  # the same arithmetic, faster
-    import gmpy2
-
-    def _powmod(base: int, exp: int, mod: int) -> int:
-        return int(gmpy2.powmod(base, exp, mod))
-
-except ImportError:  # pragma: no cover - gmpy2 is a dependency, but optional in principle
-    def _powmod(base: int, exp: int, mod: int) -> int:
-        return pow(base, exp, mod)
+from .._primes import powmod as _powmod  # gmpy2's when installed: the same arithmetic, faster
 
 __all__ = [
     "MIN_SECURE_BITS",

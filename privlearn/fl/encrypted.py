@@ -18,6 +18,7 @@ import math
 import time
 
 import numpy as np
+from phe.paillier import PaillierPrivateKey
 
 from .._validation import check_int, check_real
 from ..he.vectors import (
@@ -51,7 +52,7 @@ class PaillierAggregator:
     max_abs : float, optional
         Public bound on every model parameter, |θ| <= max_abs (a value beyond it raises).
         Unpacked, it sets the ciphertexts' public bound (see
-        :func:`privlearn.he.encrypt_vector`; default: 2^-32 of the key's range), from
+        :func:`privlearn.he.encrypt_vector`; default ⌊√(n/3)⌋, half the key's bits), from
         which a weighted sum that could wrap is refused before it is computed.
     max_summands : int, optional
         Packed only: upper bound on Σ n_i over the clients of one round (the weights are
@@ -68,7 +69,10 @@ class PaillierAggregator:
                  packed: bool = False, max_abs: float | None = None,
                  max_summands: int | None = None) -> None:
         self.public_key = check_public_key(public_key)
-        if getattr(private_key, "public_key", None) != public_key:
+        if not isinstance(private_key, PaillierPrivateKey):
+            raise TypeError(f"private_key must be a phe PaillierPrivateKey, got "
+                            f"{type(private_key).__name__}")
+        if private_key.public_key != public_key:
             raise ValueError("private_key must be the private half of public_key, got a "
                              f"{type(private_key).__name__} that is not")
         self.private_key = private_key

@@ -74,7 +74,13 @@ def fedavg(states: Sequence[State], weights: Sequence[float]) -> dict[str, torch
     [2.5, 5.0]
     """
     keys = check_states(states)
-    w = check_weights(weights, len(states), per="state")
+    return average_checked(keys, states, check_weights(weights, len(states), per="state"))
+
+
+def average_checked(keys: list[str], states: Sequence[State], w: list[float]
+                    ) -> dict[str, torch.Tensor]:
+    """:func:`fedavg` on states and weights that were already checked (by
+    :func:`privlearn.fl.check_round` in an aggregator), so they are not checked twice."""
     sums = _weighted_sum(keys, states, w)
     total = math.fsum(w)
     out = {}

@@ -22,7 +22,7 @@ from torch import nn
 from .._random import RNGLike, as_generator
 from .._torch import check_generator, seeded_global_state, torch_generator
 from .._validation import check_int, check_real
-from .fedavg import fedavg
+from .fedavg import average_checked
 from .states import check_round, check_states
 
 __all__ = ["FedAvgAggregator", "FedAvgHistory", "evaluate", "local_sgd", "run_fedavg",
@@ -61,10 +61,11 @@ class FedAvgAggregator:
         """Nothing to prepare for plain averaging."""
 
     def aggregate(self, global_state, client_states, num_examples):
-        check_round(global_state, client_states, num_examples, allow_empty=True)
+        keys, weights = check_round(global_state, client_states, num_examples,
+                                    allow_empty=True)
         if not client_states:
             return global_state
-        return fedavg(client_states, num_examples)
+        return average_checked(keys, client_states, weights)
 
     def upload_bytes(self, state) -> int:
         return state_bytes(state)

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import nbformat
 
+from ._validation import check_bool, check_int
+
 __all__ = ["ROOT", "execute_notebook", "run_notebook", "student_version"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +50,16 @@ def run_notebook(nb: nbformat.NotebookNode, *, cwd: Path, timeout: int = 600,
                  ) -> nbformat.NotebookNode:
     """Execute ``nb`` in a fresh ``python3`` kernel started in ``cwd``; return it."""
     from nbclient import NotebookClient
+
+    if not isinstance(nb, nbformat.NotebookNode):
+        raise TypeError(f"nb must be an nbformat NotebookNode, got {type(nb).__name__}")
+    if not isinstance(cwd, (str, Path)) or not Path(cwd).is_dir():
+        raise ValueError(f"cwd must be an existing directory, got {cwd!r}")
+    timeout = check_int("timeout", timeout, low=1)
+    allow_errors = check_bool("allow_errors", allow_errors)
+    if env is not None and not (isinstance(env, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in env.items())):
+        raise TypeError(f"env must be a dict of str -> str or None, got {env!r}")
 
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             allow_errors=allow_errors, record_timing=False,
@@ -123,6 +135,8 @@ def _widget_ids_in_order(nb: nbformat.NotebookNode) -> list[str]:
 
 def execute_notebook(path: Path) -> None:
     """Execute the notebook at ``path`` in place (see the module doc)."""
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a path to a notebook, got {type(path).__name__}")
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     run_notebook(nb, cwd=path.parent)
@@ -159,6 +173,9 @@ def student_version(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
     A cell that calls ``.solution()`` is dropped too: the student calls it when they
     choose to.
     """
+    if not isinstance(solution, nbformat.NotebookNode):
+        raise TypeError(f"solution must be an nbformat NotebookNode, got "
+                        f"{type(solution).__name__}")
     nb = copy.deepcopy(solution)
     cells = []
     for cell in nb.cells:

@@ -11,6 +11,8 @@ import secrets
 import sys
 import time
 
+from ._validation import check_int
+
 __all__ = ["REQUIRED", "gmpy2_speedup", "missing_packages", "phe_uses_gmpy2", "versions"]
 
 #: import name -> what the course uses it for
@@ -60,6 +62,8 @@ def gmpy2_speedup(*, bits: int = 2048, repeats: int = 20) -> float | None:
     Paillier encryption is dominated by one such power mod n²; phe uses gmpy2 when it
     can import it. Returns None when gmpy2 is missing. The operands are random.
     """
+    bits = check_int("bits", bits, low=64, high=16_384)
+    repeats = check_int("repeats", repeats, low=1)
     try:
         import gmpy2
     except ImportError:

@@ -1,5 +1,9 @@
 """The course's figures. Each function returns a matplotlib Figure; :func:`show`
-displays one as a PNG and nothing else, so notebook outputs hold no figure reprs."""
+displays one as a PNG and nothing else, so notebook outputs hold no figure reprs.
+
+A figure that silently drops or distorts what it was given misleads as much as a wrong
+number: every function checks its data first (finite values, matching lengths, values
+that a log axis can show, probabilities in [0, 1]) and raises with the parameter's name."""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ matplotlib.use("Agg")  # figures are rendered by show(), never by a GUI or inlin
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+
+from ._validation import as_real_array, check_int, check_probability, check_real
 
 __all__ = [
     "accuracy_curves",
@@ -32,9 +38,71 @@ __all__ = [
 ]
 
 
+def _series(name: str, values, *, positive: bool = False, unit: bool = False,
+            allow_nan: bool = False, length: int | None = None) -> np.ndarray:
+    """A non-empty 1-D array of reals: finite (NaN allowed with ``allow_nan``, for a point
+    that is undefined), > 0 for a log axis, in [0, 1] for a share or an accuracy."""
+    if isinstance(values, (str, bytes, dict)) or values is None:
+        raise TypeError(f"{name} must be a 1-D sequence of numbers, got "
+                        f"{type(values).__name__}")
+    if allow_nan:
+        raw = np.asarray(values)
+        if raw.dtype.kind not in "iuf":
+            raise TypeError(f"{name} must hold real numbers, got dtype {raw.dtype}")
+        arr = raw.astype(float)
+        if np.isinf(arr).any() or np.isnan(arr).all():
+            raise ValueError(f"{name} must hold finite values (NaN marks an undefined point), "
+                             "with at least one defined")
+    else:
+        arr = as_real_array(name, values)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    if length is not None and arr.size != length:
+        raise ValueError(f"{name} must have {length} values, one per point, got {arr.size}")
+    shown = arr[~np.isnan(arr)]
+    if positive and (shown <= 0).any():
+        raise ValueError(f"{name} must be > 0 (the axis is logarithmic), got "
+                         f"{float(shown[shown <= 0][0])!r}")
+    if unit and ((shown < 0) | (shown > 1)).any():
+        raise ValueError(f"{name} must lie in [0, 1], got "
+                         f"{float(shown[(shown < 0) | (shown > 1)][0])!r}")
+    return arr
+
+
+def _named_series(name: str, curves, **kw) -> dict[str, np.ndarray]:
+    """A non-empty dict label -> series, each checked like :func:`_series`."""
+    if not isinstance(curves, dict):
+        raise TypeError(f"{name} must be a dict of label -> values, got {type(curves).__name__}")
+    if not curves:
+        raise ValueError(f"{name} must hold at least one series, got an empty dict")
+    return {label: _series(f"{name}[{label!r}]", v, **kw) for label, v in curves.items()}
+
+
+def _bins(bins):
+    if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
+        return check_int("bins", bins, low=1)
+    edges = _series("bins", bins)
+    if edges.size < 2 or (np.diff(edges) <= 0).any():
+        raise ValueError("bins must be a number of bins >= 1 or increasing bin edges")
+    return edges
+
+
+def _text_labels(name: str, labels, count: int) -> list[str]:
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, (list, tuple, np.ndarray)):
+        raise TypeError(f"{name} must be a list of labels, got {type(labels).__name__} "
+                        f"{labels!r}")
+    if len(labels) != count:
+        raise ValueError(f"{name} must have one label per point ({count}), got {len(labels)}")
+    return [str(x) for x in labels]
+
+
 def show(fig: Figure, *, dpi: int = 90) -> None:
     """Display ``fig`` in a notebook as a PNG (deterministic bytes) and close it."""
     from IPython.display import display
+
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    dpi = check_int("dpi", dpi, low=10, high=600)
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
@@ -44,6 +112,9 @@ def show(fig: Figure, *, dpi: int = 90) -> None:
 
 def neighbour_histograms(out_d, out_d2, *, epsilon: float, bins) -> Figure:
     """Output histograms of a mechanism on neighbours D and D', and their ratio."""
+    out_d, out_d2 = _series("out_d", out_d), _series("out_d2", out_d2)
+    epsilon = check_real("epsilon", epsilon, low=0.0)
+    bins = _bins(bins)
     h1, edges = np.histogram(out_d, bins=bins)
     h2, _ = np.histogram(out_d2, bins=edges)
     centres = 0.5 * (edges[1:] + edges[:-1])
@@ -66,9 +137,11 @@ def neighbour_histograms(out_d, out_d2, *, epsilon: float, bins) -> Figure:
 
 def sigma_vs_epsilon(epsilons, classic, analytic, *, delta: float) -> Figure:
     """σ of the classic (ε < 1 only) and analytic Gaussian calibrations against ε."""
+    eps = _series("epsilons", epsilons, positive=True)
+    classic = _series("classic", classic, positive=True, allow_nan=True, length=eps.size)
+    analytic = _series("analytic", analytic, positive=True, length=eps.size)
+    delta = check_probability("delta", delta)
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    eps = np.asarray(epsilons)
-    classic = np.asarray(classic, dtype=float)
     ax.plot(eps, analytic, label="analytic (Balle & Wang 2018)")
     ax.plot(eps, classic, label="classic (Dwork & Roth Thm A.1), valid for ε < 1")
     ax.axvline(1.0, color="grey", ls=":")
@@ -81,6 +154,8 @@ def sigma_vs_epsilon(epsilons, classic, analytic, *, delta: float) -> Figure:
 
 def composition_curves(ks, curves: dict, *, title: str) -> Figure:
     """Total ε against the number of releases k, one line per accounting method."""
+    ks = _series("ks", ks, positive=True)
+    curves = _named_series("curves", curves, positive=True, length=ks.size)
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for label, values in curves.items():
         ax.plot(ks, values, label=label)
@@ -93,6 +168,8 @@ def composition_curves(ks, curves: dict, *, title: str) -> Figure:
 
 def laplace_accuracy_panel(epsilons, *, sensitivity: float = 1.0) -> Figure:
     """Laplace noise densities for several ε, and the 95% error bound against ε."""
+    epsilons = _series("epsilons", epsilons, positive=True)
+    sensitivity = check_real("sensitivity", sensitivity, low=0.0)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.4))
     x = np.linspace(-15, 15, 601)
     for eps in epsilons:
@@ -112,7 +189,23 @@ def laplace_accuracy_panel(epsilons, *, sensitivity: float = 1.0) -> Figure:
 
 def label_distribution(partitions: dict, labels, *, num_classes: int = 10) -> Figure:
     """One panel per partitioning: stacked bars of each client's label counts."""
+    num_classes = check_int("num_classes", num_classes, low=1, high=10)  # tab10's colours
     labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.size == 0 or labels.dtype.kind not in "iu":
+        raise TypeError(f"labels must be a non-empty 1-D array of integer labels, got shape "
+                        f"{labels.shape} and dtype {labels.dtype}")
+    if labels.min() < 0 or labels.max() >= num_classes:
+        raise ValueError(f"labels must lie in 0..{num_classes - 1} (num_classes={num_classes}), "
+                         f"got {int(labels.min())}..{int(labels.max())}")
+    if not isinstance(partitions, dict) or not partitions:
+        raise TypeError("partitions must be a non-empty dict of name -> list of index arrays")
+    for name, parts in partitions.items():
+        for i, p in enumerate(parts):
+            idx = np.asarray(p)
+            if idx.dtype.kind not in "iu" or (idx.size and (idx.min() < 0
+                                                            or idx.max() >= labels.size)):
+                raise ValueError(f"partitions[{name!r}][{i}] must hold indices into labels "
+                                 f"(0..{labels.size - 1})")
     fig, axes = plt.subplots(1, len(partitions), figsize=(4.2 * len(partitions), 3.2))
     axes = np.atleast_1d(axes)
     cmap = plt.get_cmap("tab10")
@@ -132,6 +225,15 @@ def label_distribution(partitions: dict, labels, *, num_classes: int = 10) -> Fi
 
 def accuracy_curves(histories: dict, *, title: str, target: float | None = None) -> Figure:
     """Test accuracy per round, one line per run (``FedAvgHistory`` objects)."""
+    if not isinstance(histories, dict) or not histories:
+        raise TypeError("histories must be a non-empty dict of label -> FedAvgHistory")
+    for label, hist in histories.items():
+        if not hasattr(hist, "accuracy"):
+            raise TypeError(f"histories[{label!r}] must be a FedAvgHistory, got "
+                            f"{type(hist).__name__}")
+        _series(f"histories[{label!r}].accuracy", hist.accuracy, unit=True)
+    if target is not None:
+        target = check_probability("target", target, closed=True)
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for label, hist in histories.items():
         ax.plot(np.arange(1, len(hist.accuracy) + 1), hist.accuracy, label=label)
@@ -146,6 +248,11 @@ def accuracy_curves(histories: dict, *, title: str, target: float | None = None)
 def privacy_utility(epsilons, accuracies, *, baseline: float, title: str,
                     labels=None) -> Figure:
     """Accuracy against ε (log scale), with the non-private accuracy as a line."""
+    epsilons = _series("epsilons", epsilons, positive=True)
+    accuracies = _series("accuracies", accuracies, unit=True, length=epsilons.size)
+    baseline = check_probability("baseline", baseline, closed=True)
+    if labels is not None:
+        labels = _text_labels("labels", labels, epsilons.size)
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     ax.plot(epsilons, accuracies, "o-", label="private")
     if labels is not None:
@@ -161,6 +268,8 @@ def privacy_utility(epsilons, accuracies, *, baseline: float, title: str,
 
 def share_histograms(samples: dict, *, bins: int = 32, title: str) -> Figure:
     """Histograms of one party's share under different secrets, on a common axis."""
+    samples = _named_series("samples", samples)
+    bins = _bins(bins)
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     for label, values in samples.items():
         ax.hist(values, bins=bins, histtype="step", density=True, lw=1.8, label=label)
@@ -171,7 +280,20 @@ def share_histograms(samples: dict, *, bins: int = 32, title: str) -> Figure:
 
 
 def bar_chart(labels, values, *, ylabel: str, title: str, fmt: str = "{:.1%}") -> Figure:
-    """Labelled bars, each with its value printed on top."""
+    """Labelled bars, each with its value printed on top (the axis starts at 0, so
+    values must be >= 0)."""
+    values = _series("values", values)
+    if (values < 0).any():
+        raise ValueError(f"values must be >= 0 (bars start at 0), got {float(values.min())!r}")
+    labels = _text_labels("labels", labels, values.size)
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be a format string such as '{{:.1%}}', got "
+                        f"{type(fmt).__name__}")
+    try:
+        fmt.format(float(values[0]))
+    except (KeyError, IndexError, ValueError) as err:
+        raise ValueError(f"fmt must format one number, e.g. '{{:.1%}}', got {fmt!r} "
+                         f"({err!r})") from None
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     bars = ax.bar(range(len(values)), values, color="C0")
     ax.set_xticks(range(len(values)), labels, fontsize=8)
@@ -185,6 +307,8 @@ def bar_chart(labels, values, *, ylabel: str, title: str, fmt: str = "{:.1%}") -
 
 def error_histograms(samples: dict, *, xlabel: str, title: str, bins: int = 40) -> Figure:
     """Overlaid histograms of errors, one per setting."""
+    samples = _named_series("samples", samples)
+    bins = _bins(bins)
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     for label, values in samples.items():
         ax.hist(values, bins=bins, alpha=0.5, label=label)
@@ -195,10 +319,33 @@ def error_histograms(samples: dict, *, xlabel: str, title: str, bins: int = 40) 
 
 
 def image_grid(images: dict, *, shape=(8, 8), title: str | None = None) -> Figure:
-    """Images side by side (e.g. a digit and its reconstructions), titled by the dict keys."""
+    """Images side by side (e.g. a digit and its reconstructions), titled by the dict keys.
+
+    Pixels are drawn on a fixed [0, 1] scale, so images must hold values in [0, 1]
+    (clamp a reconstruction, divide 0..255 data by 255)."""
+    if not isinstance(images, dict) or not images:
+        raise TypeError("images must be a non-empty dict of label -> image")
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"shape must be a tuple of ints, got {type(shape).__name__}")
+    shape = tuple(check_int(f"shape[{i}]", d, low=1) for i, d in enumerate(shape))
+    if len(shape) != 2:
+        raise ValueError(f"shape must be (height, width), got {shape}")
+    pixels = {}
+    for label, img in images.items():
+        arr = img.detach().cpu().numpy() if hasattr(img, "detach") else img
+        arr = as_real_array(f"images[{label!r}]", arr).ravel()
+        if arr.size != shape[0] * shape[1]:
+            raise ValueError(f"images[{label!r}] has {arr.size} pixels, shape {shape} needs "
+                             f"{shape[0] * shape[1]}")
+        if ((arr < 0) | (arr > 1)).any():
+            raise ValueError(f"images[{label!r}] must hold pixel values in [0, 1], got "
+                             f"{float(arr.min())!r}..{float(arr.max())!r}")
+        pixels[label] = arr.reshape(shape)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None, got {type(title).__name__}")
     fig, axes = plt.subplots(1, len(images), figsize=(2.2 * len(images), 2.6))
-    for ax, (label, img) in zip(np.atleast_1d(axes), images.items(), strict=True):
-        ax.imshow(np.asarray(img, dtype=float).reshape(shape), cmap="gray_r", vmin=0, vmax=1)
+    for ax, (label, img) in zip(np.atleast_1d(axes), pixels.items(), strict=True):
+        ax.imshow(img, cmap="gray_r", vmin=0, vmax=1)
         ax.set_title(label, fontsize=8)
         ax.axis("off")
     if title:
@@ -211,9 +358,17 @@ def membership_vs_epsilon(points, non_private_advantage: float, *, delta: float 
                           chance: float | None = None) -> Figure:
     """Measured membership advantage against ε, with the DP bound, the non-private value
     and (optionally) the level a leak-free model reaches by chance."""
+    if not isinstance(points, (list, tuple)) or not points or not all(
+            isinstance(p, (list, tuple)) and len(p) == 2 for p in points):
+        raise TypeError("points must be a non-empty list of (epsilon, advantage) pairs")
+    eps = _series("points' epsilons", [e for e, _ in points], positive=True)
+    adv = _series("points' advantages", [a for _, a in points], unit=True)
+    non_private_advantage = check_probability("non_private_advantage", non_private_advantage,
+                                              closed=True)
+    delta = check_real("delta", delta, low=0.0, high=1.0, low_open=False)
+    if chance is not None:
+        chance = check_probability("chance", chance, closed=True)
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    eps = np.array([e for e, _ in points])
-    adv = np.array([a for _, a in points])
     grid = np.geomspace(max(eps.min() / 2, 1e-3), eps.max() * 2, 200)
     bound = (np.expm1(grid) + 2 * delta) / (np.exp(grid) + 1)
     ax.plot(grid, np.minimum(bound, 1.0), "--", color="C3",
@@ -254,6 +409,8 @@ def pipeline() -> Figure:
 
 def error_vs_epsilon(epsilons, curves: dict, *, title: str) -> Figure:
     """An error measure against ε (log-log), one line per setting (e.g. number of users)."""
+    epsilons = _series("epsilons", epsilons, positive=True)
+    curves = _named_series("curves", curves, positive=True, length=epsilons.size)
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for label, values in curves.items():
         ax.plot(epsilons, values, "o-", label=label)

@@ -3,6 +3,7 @@ notebook shows next to it so that validation has something to compare."""
 
 from __future__ import annotations
 
+from ._validation import check_real
 from .plots import laplace_accuracy_panel, show
 
 __all__ = ["epsilon_slider"]
@@ -11,6 +12,8 @@ __all__ = ["epsilon_slider"]
 def epsilon_slider(*, sensitivity: float = 1.0):
     """A slider over ε that redraws the Laplace noise and its 95% error bound."""
     import ipywidgets as widgets
+
+    sensitivity = check_real("sensitivity", sensitivity, low=0.0)  # now, not when drawn
 
     def draw(epsilon: float) -> None:
         show(laplace_accuracy_panel([epsilon], sensitivity=sensitivity))

@@ -58,6 +58,11 @@ class Result:
     status: str
     message: str
 
+    def __post_init__(self) -> None:
+        if self.status not in (CORRECT, INCORRECT, NOT_ATTEMPTED):
+            raise ValueError(f"status must be {CORRECT!r}, {INCORRECT!r} or {NOT_ATTEMPTED!r}, "
+                             f"got {self.status!r}")
+
     def __str__(self) -> str:
         label = {CORRECT: "Correct", INCORRECT: "Incorrect", NOT_ATTEMPTED: "Not attempted"}
         return f"{label[self.status]} ({self.question}): {self.message}"
@@ -76,6 +81,8 @@ def call_student(fn: Callable, *args, **kwargs):
         return fn(*args, **kwargs)
     except NotImplementedError as exc:
         raise NotAttempted("your function still raises NotImplementedError") from exc
+    except SystemExit as exc:  # sys.exit() in an answer ends the answer, not the check
+        raise Incorrect(f"your function called sys.exit({exc.code!r})") from exc
     except Exception as exc:  # the student's bug, reported rather than raised
         raise Incorrect(f"your function raised {type(exc).__name__}: {exc}") from exc
 
@@ -98,6 +105,12 @@ class Question:
 
     def __init__(self, exercise: str, name: str, *, title: str,
                  checker: Callable[[Any], str], hint: str, solution: str) -> None:
+        for pname, v in (("exercise", exercise), ("name", name), ("title", title),
+                         ("hint", hint), ("solution", solution)):
+            if not isinstance(v, str):
+                raise TypeError(f"{pname} must be a string, got {type(v).__name__}")
+        if not callable(checker):
+            raise TypeError(f"checker must be callable, got {type(checker).__name__}")
         self.exercise = exercise
         self.name = name
         self.title = title
@@ -115,6 +128,9 @@ class Question:
             return self._result(NOT_ATTEMPTED, str(exc))
         except Incorrect as exc:
             return self._result(INCORRECT, str(exc))
+        if not isinstance(passed, str):  # a checker bug, not the student's
+            raise TypeError(f"the checker of {self.exercise}.{self.name} must return the text "
+                            f"of the checks that passed, got {type(passed).__name__}")
         return self._result(CORRECT, passed)
 
     def check(self, answer: Any) -> None:

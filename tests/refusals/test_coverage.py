@@ -12,17 +12,29 @@ from . import (
     test_parameters,
     test_protocol_state,
     test_random_state,
+    test_tooling,
 )
 
 PACKAGES = {"dp": "privlearn.dp", "he": "privlearn.he", "mpc": "privlearn.mpc",
             "fl": "privlearn.fl", "attacks": "privlearn.attacks", "data": "privlearn.data",
-            "models": "privlearn.models"}
+            "models": "privlearn.models", "plots": "privlearn.plots",
+            "widgets": "privlearn.widgets", "environment": "privlearn.environment",
+            "course": "privlearn.course", "exercises": "privlearn.exercises"}
 EXTRA = {"dp": ["privlearn.dp.dpsgd"], "mpc": ["privlearn.mpc.secure_aggregation"]}
 
 EXEMPT = {  # name -> why no bad-input test applies
     "dp.DEFAULT_ORDERS": "a constant",
     "mpc.DEFAULT_PRIME": "a constant",
     "data.APPLIANCES": "a constant",
+    "exercises.CORRECT": "a constant",
+    "exercises.INCORRECT": "a constant",
+    "exercises.NOT_ATTEMPTED": "a constant",
+    "course.ROOT": "a constant",
+    "environment.REQUIRED": "a constant",
+    "environment.versions": "takes no arguments",
+    "environment.missing_packages": "takes no arguments",
+    "environment.phe_uses_gmpy2": "takes no arguments",
+    "plots.pipeline": "takes no arguments",
     "dp.BudgetExceededError": "an exception class, raised by PrivacyBudget.spend (tested "
                               "in tests/dp)",
     "mpc.SECRET_PRIME": "a constant",
@@ -50,7 +62,8 @@ def _public_names():
 def _covered():
     covered = set()
     for module in (test_errors, test_exact_or_refused, test_input_trust, test_non_finite,
-                   test_overflow, test_parameters, test_protocol_state, test_random_state):
+                   test_overflow, test_parameters, test_protocol_state, test_random_state,
+                   test_tooling):
         covered |= {case.entry for case in getattr(module, "CASES", [])}
         covered |= getattr(module, "COVERS", set())
     return covered

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import zlib
-from collections.abc import Iterator
 
 import torch
 
 from ._random import RNGLike, as_generator
 
-__all__ = ["check_generator", "seeded_global_state", "torch_generator"]
+__all__ = ["check_generator", "seeded_global_state", "seeded_unless_already",
+           "torch_generator"]
 
 
 def torch_generator(rng: RNGLike) -> torch.Generator:
@@ -29,22 +29,37 @@ def check_generator(name: str, generator) -> torch.Generator:
     return generator
 
 
-@contextlib.contextmanager
-def seeded_global_state(generator: torch.Generator) -> Iterator[None]:
+class seeded_global_state:
     """Within the block, torch's global CPU generator is seeded from ``generator``'s current
     state (read, not advanced); afterwards it is restored exactly as it was.
 
     Modules that draw from the global generator with no way to pass one (``nn.Dropout``,
     custom layers calling ``torch.rand``) then depend on the caller's seed only, and a
-    model without them trains bit for bit as it would without the fork. About 5 µs: a
+    model without them trains bit for bit as it would without the fork. A few µs: a
     checksum of the generator's state (CRC-32 and Adler-32 side by side) is the seed, which
     differs whenever the state does, as seeding needs; nothing secret is derived from it.
     """
-    state = generator.get_state().numpy().tobytes()
-    seed = (zlib.crc32(state) << 32) | zlib.adler32(state)
-    saved = torch.get_rng_state()
-    torch.default_generator.manual_seed(seed)  # the CPU generator only: fast
-    try:
-        yield
-    finally:
-        torch.set_rng_state(saved)
+
+    __slots__ = ("_generator", "_saved")
+    depth = 0  # how many are open: a step inside a seeded loop need not fork again
+
+    def __init__(self, generator: torch.Generator) -> None:
+        self._generator = generator
+
+    def __enter__(self) -> None:
+        state = self._generator.get_state().numpy().tobytes()
+        self._saved = torch.get_rng_state()
+        torch.default_generator.manual_seed((zlib.crc32(state) << 32) | zlib.adler32(state))
+        seeded_global_state.depth += 1
+
+    def __exit__(self, *exc) -> None:
+        seeded_global_state.depth -= 1
+        torch.set_rng_state(self._saved)
+
+
+def seeded_unless_already(generator: torch.Generator):
+    """:class:`seeded_global_state` for ``generator``, or nothing when a seeded block is
+    already open (a step inside ``run_fedavg`` or ``train_dp_sgd``): a step pays for the
+    fork only when it is called on its own."""
+    return contextlib.nullcontext() if seeded_global_state.depth else seeded_global_state(
+        generator)

@@ -37,7 +37,7 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 
 from .._random import RNGLike
-from .._torch import check_generator, seeded_global_state, torch_generator
+from .._torch import check_generator, seeded_global_state, seeded_unless_already, torch_generator
 from .._validation import check_int, check_probability, check_real
 from .accountant import RDPAccountant
 
@@ -248,7 +248,7 @@ def dp_sgd_step(model: nn.Module, loss_fn: LossFn, x: torch.Tensor, y: torch.Ten
     expected_batch_size = check_real("expected_batch_size", expected_batch_size, low=0.0)
     params = _plan(_check_model(model)).params
     if x.shape[0] > 0:
-        with seeded_global_state(generator):  # dropout & co.: seeded by the caller
+        with seeded_unless_already(generator):  # dropout & co.: seeded by the caller
             summed = clipped_gradient_sum(model, loss_fn, x, y, max_grad_norm=max_grad_norm)
     else:
         summed = {k: torch.zeros_like(p) for k, p in params}
@@ -342,9 +342,10 @@ def train_dp_sgd(
     gen = torch_generator(rng)
     acc = accountant if accountant is not None else RDPAccountant()
     model.train()
-    for idx in poisson_batches(n, sample_rate=q, steps=steps, generator=gen):
-        dp_sgd_step(model, loss_fn, x[idx], y[idx], lr=lr, noise_multiplier=sigma,
-                    max_grad_norm=clip, expected_batch_size=q * n, generator=gen)
+    with seeded_global_state(gen):  # one fork for the whole loop (dropout & co.)
+        for idx in poisson_batches(n, sample_rate=q, steps=steps, generator=gen):
+            dp_sgd_step(model, loss_fn, x[idx], y[idx], lr=lr, noise_multiplier=sigma,
+                        max_grad_norm=clip, expected_batch_size=q * n, generator=gen)
     acc.step(noise_multiplier=sigma, sample_rate=q, steps=steps)
     epsilon = acc.get_epsilon(delta)
     return model, epsilon

@@ -11,7 +11,12 @@ import torch
 from torch import nn
 
 from privlearn import attacks, data, dp, fl, he, models, mpc
-from privlearn.dp.dpsgd import clip_factors, clipped_gradient_sum, per_sample_gradients
+from privlearn.dp.dpsgd import (
+    clip_factors,
+    clipped_gradient_sum,
+    per_sample_gradients,
+    train_dp_sgd,
+)
 
 from ._cases import Case, check, ids
 
@@ -134,7 +139,7 @@ CASES = [
                                         torch.zeros(2, dtype=torch.long)), TypeError,
          r"model must be a torch\.nn\.Module", r"got NoneType"),
     Case("dp.train_dp_sgd", "an accountant that is a string (after training, before)",
-         lambda c: __import__("privlearn.dp.dpsgd", fromlist=["x"]).train_dp_sgd(
+         lambda c: train_dp_sgd(
              nn.Linear(4, 2), (torch.zeros(4, 4), torch.zeros(4, dtype=torch.long)), epochs=1,
              batch_size=2, lr=0.1, noise_multiplier=1.0, max_grad_norm=1.0, delta=1e-5,
              accountant="x"), TypeError, r"accountant must be an RDPAccountant", r"got str"),

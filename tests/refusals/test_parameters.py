@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from phe import paillier as phe
 
-from privlearn import data, dp, he, mpc
+from privlearn import data, dp, fl, he, mpc
 from privlearn.he.paillier import is_probable_prime
 from privlearn.mpc.secure_aggregation import prg
 
@@ -61,14 +61,14 @@ CASES = [
          lambda c: he.packing_layout(c.pk, precision=2.0**-10, max_summands=0, max_abs=1.0),
          ValueError, r"max_summands must be an integer >= 1", r"got 0"),
     Case("fl.PaillierAggregator", "a private key from another pair",
-         lambda c: __import__("privlearn").fl.PaillierAggregator(c.pk, c.other_sk),
+         lambda c: fl.PaillierAggregator(c.pk, c.other_sk),
          ValueError, r"private_key must be the private half of public_key",
          r"PaillierPrivateKey"),
     Case("fl.PaillierAggregator", "packed='no' (meant True)",
-         lambda c: __import__("privlearn").fl.PaillierAggregator(c.pk, c.sk, packed="no"),
+         lambda c: fl.PaillierAggregator(c.pk, c.sk, packed="no"),
          TypeError, r"packed must be True or False", r"'no'"),
     Case("fl.PaillierAggregator", "max_summands without packing (was ignored)",
-         lambda c: __import__("privlearn").fl.PaillierAggregator(c.pk, c.sk, max_summands=3),
+         lambda c: fl.PaillierAggregator(c.pk, c.sk, max_summands=3),
          ValueError, r"max_summands sizes packed slots", r"max_summands=3"),
     Case("dp.unary_probabilities", "optimized='no' (meant True)",
          lambda c: dp.unary_probabilities(epsilon=1.0, optimized="no"), TypeError,

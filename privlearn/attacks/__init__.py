@@ -3,6 +3,7 @@
 ``attacks`` may use ``dp``, ``he``, ``mpc`` and ``fl``; nothing in the library imports it.
 """
 
+from .analytic_inversion import analytic_inversion, match_reconstructions
 from .differencing import DifferencingResult, differencing_attack
 from .floating_point import unreachable_from
 from .gradient_inversion import InversionResult, invert_gradients, reconstruction_error
@@ -14,10 +15,12 @@ __all__ = [
     "InversionResult",
     "LinkageResult",
     "MembershipResult",
+    "analytic_inversion",
     "differencing_attack",
     "dp_advantage_bound",
     "invert_gradients",
     "linkage_attack",
+    "match_reconstructions",
     "membership_inference",
     "reconstruction_error",
     "uniqueness",

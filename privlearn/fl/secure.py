@@ -23,7 +23,7 @@ import numpy as np
 
 from .._random import as_generator
 from .._validation import check_int, check_real
-from ..mpc import SecureAggregation, decode_fixed
+from ..mpc import SecureAggregation, decode_fixed, message_bytes
 from ..mpc.fixed_point import fixed_point_encode
 from .states import check_round, flatten_state, unflatten_state
 
@@ -66,9 +66,15 @@ class SecureAggregator:
         self.on_failure = on_failure
         self.log: list[dict] = []
         self._gen: np.random.Generator | None = None
+        self._round_clients: int | None = None
 
     def start(self, *, num_clients: int, client_fraction: float, rng) -> None:
-        """Seed the simulated dropouts (statistical randomness, not cryptography)."""
+        """Seed the simulated dropouts (statistical randomness, not cryptography) and note
+        how many clients a round has (for :meth:`upload_bytes`)."""
+        num_clients = check_int("num_clients", num_clients, low=1)
+        client_fraction = check_real("client_fraction", client_fraction, low=0.0, high=1.0,
+                                     high_open=False)
+        self._round_clients = max(1, round(client_fraction * num_clients))
         self._gen = as_generator(rng)
 
     def aggregate(self, global_state, client_states, num_examples):
@@ -110,4 +116,11 @@ class SecureAggregator:
                                global_state)
 
     def upload_bytes(self, state) -> int:
-        return 8 * sum(t.numel() for t in state.values())
+        """What one client uploads in a round: every message of the protocol (keys, shares,
+        the masked vector, the unmasking shares), by :func:`privlearn.mpc.message_bytes`."""
+        if self._round_clients is None:
+            raise RuntimeError("SecureAggregator.start must be called before upload_bytes: "
+                               "the bytes depend on the number of clients in a round")
+        up, _ = message_bytes(max(2, self._round_clients),
+                              sum(t.numel() for t in state.values()))
+        return up

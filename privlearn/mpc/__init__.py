@@ -12,7 +12,7 @@ from .additive import add_shares, additive_reconstruct, additive_share, mul_publ
 from .beaver import BeaverTriple, beaver_multiply, beaver_open, beaver_triple
 from .fixed_point import decode_fixed, encode_fixed
 from .randomness import insecure_deterministic_randomness
-from .secure_aggregation import SecAggCost, SecureAggregation, prg
+from .secure_aggregation import SecAggCost, SecureAggregation, message_bytes, prg
 from .shamir import DEFAULT_PRIME, Share, lagrange_at_zero, shamir_reconstruct, shamir_share
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "encode_fixed",
     "insecure_deterministic_randomness",
     "lagrange_at_zero",
+    "message_bytes",
     "mul_public",
     "prg",
     "secure_mean",

@@ -49,7 +49,7 @@ from .additive import _as_ring
 from .randomness import random_bytes
 from .shamir import Share, shamir_reconstruct, shamir_share
 
-__all__ = ["SECRET_PRIME", "SecAggCost", "SecureAggregation", "prg"]
+__all__ = ["SECRET_PRIME", "SecAggCost", "SecureAggregation", "message_bytes", "prg"]
 
 #: Field for sharing 32-byte keys and 16-byte seeds: the Mersenne prime 2^521 − 1.
 SECRET_PRIME = 2**521 - 1
@@ -65,6 +65,24 @@ def prg(seed: bytes, length: int) -> np.ndarray:
     length = check_int("length", length, low=0)
     enc = Cipher(algorithms.AES(seed), modes.CTR(b"\0" * 16)).encryptor()
     return np.frombuffer(enc.update(b"\0" * (8 * length)), dtype=np.uint64)
+
+
+def message_bytes(num_clients: int, vector_length: int) -> tuple[int, int]:
+    """Bytes one client sends and receives in one round with ``num_clients`` clients and
+    vectors of ``vector_length`` ring elements: (up, down).
+
+    Up: its public key (32 bytes), a share of its key and of its seed for each other client
+    (2·(n − 1) field elements of 66 bytes), the masked vector (8 bytes an entry) and, in the
+    unmasking round, one share for each other client ((n − 1) field elements). Down: the
+    others' public keys, the shares addressed to it, and the list of survivors (4 bytes a
+    client). The counts follow the protocol's messages (Bonawitz et al. 2017, Figure 4),
+    not a measurement on a network.
+    """
+    n = check_int("num_clients", num_clients, low=2)
+    length = check_int("vector_length", vector_length, low=1)
+    up = 32 + 2 * (n - 1) * _SHARE_BYTES + 8 * length + (n - 1) * _SHARE_BYTES
+    down = 32 * (n - 1) + 2 * (n - 1) * _SHARE_BYTES + 4 * n
+    return up, down
 
 
 def _agree(private: X25519PrivateKey, public_bytes: bytes) -> bytes:
@@ -245,9 +263,7 @@ class SecureAggregation:
                 stream = prg(_agree(key, self.clients[u].public), self.length)
                 total = total - stream if u < v else total + stream
         seconds_server = time.perf_counter() - t0
-        n, length = self.n, self.length
-        up = (32 + 2 * (n - 1) * _SHARE_BYTES + 8 * length + (n - 1) * _SHARE_BYTES)
-        down = (32 * (n - 1) + 2 * (n - 1) * _SHARE_BYTES + 4 * n)
-        self.cost = SecAggCost(n, len(survivors), up, down, 4, self.seconds_clients,
+        up, down = message_bytes(self.n, self.length)
+        self.cost = SecAggCost(self.n, len(survivors), up, down, 4, self.seconds_clients,
                                seconds_server)
         return total

@@ -116,3 +116,18 @@ def test_secure_fedavg_in_the_loop_with_dropouts():
             dropout_rate=0.3), **kw)
     with pytest.raises(ValueError, match="dropout_rate"):
         SecureAggregator(dropout_rate=1.0)
+
+
+def test_upload_bytes_are_the_protocols_messages():
+    """The aggregator reports every message a client sends, as the protocol's own cost
+    model counts them, not just the masked vector."""
+    from privlearn.mpc import message_bytes
+
+    agg = SecureAggregator()
+    agg.start(num_clients=10, client_fraction=1.0, rng=0)
+    state = {"w": torch.zeros(10, 65)}
+    assert agg.upload_bytes(state) == message_bytes(10, 650)[0] == 32 + 27 * 66 + 8 * 650
+    protocol = SecureAggregation(10, threshold=6, vector_length=650)
+    masked = {u: protocol.masked_input(u, np.zeros(650, np.uint64)) for u in range(10)}
+    protocol.aggregate(masked)
+    assert protocol.cost.bytes_up_per_client == agg.upload_bytes(state)

@@ -32,6 +32,7 @@ Conversions to (ε, δ)-DP, minimised over the orders:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -46,10 +47,14 @@ __all__ = [
     "rdp_to_dp",
 ]
 
-#: Orders α used when none are given: 1.1, 1.2, ..., 10.9 and 12, ..., 63 (151 orders),
-#: the grid TF-Privacy and Opacus use, so results can be compared with theirs.
+#: Orders α used when none are given: TF-Privacy's and Opacus's grid (1.1, 1.2, ..., 10.9
+#: and 12, ..., 63), so results compare with theirs, extended by 80, 96, ..., 1024 (163
+#: orders). A few releases of a Gaussian with large σ are best converted at a large order
+#: (α* ≈ σ·√(2 ln(1/δ)) for one release): a grid that stops at 63 then reports an ε worse
+#: than basic composition. :func:`rdp_to_dp` warns when the best order is the grid's edge.
 DEFAULT_ORDERS: tuple[float, ...] = tuple(
     [1 + x / 10.0 for x in range(1, 100)] + [float(a) for a in range(12, 64)]
+    + [80.0, 96.0, 128.0, 160.0, 192.0, 256.0, 320.0, 384.0, 512.0, 640.0, 768.0, 1024.0]
 )
 
 _CHUNK = 256           # binomial-series terms per vectorised pass
@@ -238,6 +243,10 @@ def rdp_to_dp(*, orders, rdp, delta: float, method: str = "improved") -> tuple[f
         eps = (values + np.log1p(-1.0 / alphas)
                - (math.log(delta) + np.log(alphas)) / (alphas - 1.0))
     best = int(np.argmin(eps))
+    if len(alphas) > 1 and alphas[best] == alphas.max() and np.isfinite(eps[best]):
+        warnings.warn(f"the best order is the largest one given ({float(alphas[best]):g}): a "
+                      "larger order may give a smaller epsilon; add larger orders",
+                      RuntimeWarning, stacklevel=2)
     return max(float(eps[best]), 0.0), float(alphas[best])
 
 

@@ -218,3 +218,24 @@ def test_accountant_rejects():
     with pytest.raises(ValueError, match="orders"):
         RDPAccountant(orders=[1.0, 2.0])
     assert len(acc) == 0
+
+
+def test_the_default_grid_reaches_large_orders_and_the_edge_warns():
+    """One release of a Gaussian with sigma ~ 46 is best converted near alpha ~ 200: the
+    TF-Privacy/Opacus grid (<= 63) reported more than basic composition's 0.1 there."""
+    import warnings
+
+    from privlearn.dp import DEFAULT_ORDERS, analytic_gaussian_sigma, compute_rdp, rdp_to_dp
+
+    sigma = analytic_gaussian_sigma(sensitivity=1, epsilon=0.1, delta=1e-8)
+    delta = 1e-8 + 1e-6
+    old = [a for a in DEFAULT_ORDERS if a <= 63]
+    with pytest.warns(RuntimeWarning, match="best order is the largest one given"):
+        eps_old, order_old = rdp_to_dp(orders=old, delta=delta, rdp=compute_rdp(
+            sample_rate=1.0, noise_multiplier=sigma, steps=1, orders=old))
+    assert order_old == 63 and eps_old > 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        eps, order = rdp_to_dp(orders=DEFAULT_ORDERS, delta=delta, rdp=compute_rdp(
+            sample_rate=1.0, noise_multiplier=sigma, steps=1))
+    assert 63 < order < max(DEFAULT_ORDERS) and eps < 0.1

@@ -247,10 +247,16 @@ CASES.update({
                         lambda r, e: _oue(r, e)[:-1]],
               "blank": _not_implemented},
     ex05.q3: {"right": 0.8, "wrong": [0.3, -0.2, 1.2], "blank": None},
-    ex05.q4: {"right": {"bank": "labels", "partner": "none", "arbiter": "masked gradients"},
-              "wrong": [{"bank": "labels", "partner": "labels", "arbiter": "masked gradients"},
-                        {"bank": "labels", "partner": "none", "arbiter": "gradients"},
-                        {"bank": "labels"}, "labels"],
+    ex05.q4: {"right": {"bank": "its own gradient", "partner": "its own gradient",
+                        "arbiter": "masked gradients"},
+              "wrong": [  # the old key's misconception: the partner receives nothing in clear
+                        {"bank": "its own gradient", "partner": "nothing",
+                         "arbiter": "masked gradients"},
+                        {"bank": "its own gradient", "partner": "its own gradient",
+                         "arbiter": "gradients"},
+                        {"bank": "nothing", "partner": "its own gradient",
+                         "arbiter": "masked gradients"},
+                        {"bank": "its own gradient"}, "labels"],
               "blank": None},
 })
 

@@ -90,29 +90,34 @@ q3 = Question(
     """,
 )
 
-_Q4 = {"bank": "labels", "partner": "none", "arbiter": "masked gradients"}
+_Q4 = {"bank": "its own gradient", "partner": "its own gradient", "arbiter": "masked gradients"}
 
 
 def _check_q4(answer) -> str:
     if not isinstance(answer, dict):
-        raise Incorrect("answer with a dict: party -> what it sees in the clear")
+        raise Incorrect("answer with a dict: party -> what it receives in the clear")
     got = {k: str(v).strip().lower() for k, v in answer.items()}
     if set(got) != set(_Q4):
         raise Incorrect(f"give one entry for each of {sorted(_Q4)}")
     for party, right in _Q4.items():
         if got[party] != right:
-            raise Incorrect(f"{party}: not {got[party]!r}. Go through the protocol: who "
-                            "encrypts, who holds the key, who adds masks")
-    return ("these checks passed: the bank keeps its own labels, the partner sees nothing of "
-            "the bank's, the arbiter sees only masked gradients")
+            raise Incorrect(f"{party}: not {got[party]!r}. Go through the protocol step by step: "
+                            "who encrypts, who holds the key, who adds and removes masks, and "
+                            "what comes back to each party after the arbiter decrypts")
+    return ("these checks passed: the arbiter sees only masked gradients, and each party gets "
+            "its own gradient back in the clear. That gradient is made of the residuals "
+            "u/4 - y/2, so it carries the labels to the partner and the partner's scores to "
+            "the bank (notebook 05 reads both)")
 
 
 q4 = Question(
-    EXERCISE, "q4", title="who sees what in hetero-LR", checker=_check_q4,
-    hint="The partner only ever receives [[4d]], encrypted. The arbiter decrypts only values "
-         "masked by random numbers. The bank holds the labels from the start.",
+    EXERCISE, "q4", title="what each party receives in hetero-LR", checker=_check_q4,
+    hint="The partner receives [[4d]] encrypted, but that is not the end: each party masks its "
+         "encrypted gradient, the arbiter decrypts the masked values and sends them back, and "
+         "the party removes its own mask.",
     solution="""
-        answer = {"bank": "labels", "partner": "none", "arbiter": "masked gradients"}
+        answer = {"bank": "its own gradient", "partner": "its own gradient",
+                  "arbiter": "masked gradients"}
     """,
 )
 

@@ -13,10 +13,13 @@ second-order Taylor expansion at u = 0, log 2 − y·u/2 + u²/8, so that its gr
 linear in u: ∇_θ = Σ_i d_i x_i with residual d_i = u_i/4 − y_i/2. One step on a batch:
 
 1. the partner computes u_A = X_A θ_A, encrypts it under C's key: [[u_A]];
-2. the bank computes [[4d]] = [[u_A]] ⊕ Enc(u_B − 2y) (it never sees u_A, so never
-   X_A θ_A) and sends it to the partner;
+2. the bank computes [[4d]] = [[u_A]] ⊕ Enc(u_B − 2y) (it sees u_A only encrypted here,
+   though its own plaintext gradient later gives it batch sums of u_A: notebook 05) and
+   sends it to the partner;
 3. each party computes its encrypted gradient Σ_i [[4d_i]] ⊗ x_ij per feature j, adds a
-   random mask R_j and sends it to C (the partner never sees d, hence never the labels);
+   random mask R_j and sends it to C (the partner never sees d in the clear, but the
+   gradient it gets back is a label-weighted sum of its features: notebook 05 reads labels
+   from it with a batch of one);
 4. C decrypts the masked gradients and returns them; each party removes its mask and
    updates its own coefficients.
 

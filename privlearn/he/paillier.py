@@ -277,6 +277,25 @@ def mul_plain(public_key: PublicKey, c: Ciphertext, k: int) -> Ciphertext:
     return Ciphertext(_powmod(x, _encode(pk, k, "k"), pk.nsquare), pk)
 
 
+def _key_bits(n_bits: int | None, insecure_n_bits: int | None) -> int:
+    """The modulus length asked for: ``n_bits`` (even, >= 2048, default 2048), or
+    ``insecure_n_bits`` (even, >= 64) for a demo, never both. Shared by
+    :func:`generate_keypair` and :func:`privlearn.he.vectors.generate_phe_keypair`."""
+    if insecure_n_bits is not None:
+        if n_bits is not None:
+            raise ValueError(f"give n_bits or insecure_n_bits, not both (got n_bits={n_bits!r}, "
+                             f"insecure_n_bits={insecure_n_bits!r})")
+        bits = _check_int("insecure_n_bits", insecure_n_bits)
+        if bits < 64 or bits % 2:
+            raise ValueError(f"insecure_n_bits must be an even number >= 64, got {bits}")
+        return bits
+    bits = MIN_SECURE_BITS if n_bits is None else _check_int("n_bits", n_bits)
+    if bits < MIN_SECURE_BITS or bits % 2:
+        raise ValueError(f"n_bits must be even and >= {MIN_SECURE_BITS} for a secure key, got "
+                         f"{bits}; for a quick demo pass insecure_n_bits={bits} instead")
+    return bits
+
+
 def generate_keypair(n_bits: int | None = None, *, insecure_n_bits: int | None = None
                      ) -> tuple[PublicKey, PrivateKey]:
     """A fresh key pair with an ``n_bits``-bit modulus (default 2048).
@@ -290,20 +309,7 @@ def generate_keypair(n_bits: int | None = None, *, insecure_n_bits: int | None =
         short. Factoring a 512-bit modulus is within reach of a modest cluster; never
         use this outside a notebook. Give ``n_bits`` or ``insecure_n_bits``, not both.
     """
-    if insecure_n_bits is not None:
-        if n_bits is not None:
-            raise ValueError(f"give n_bits or insecure_n_bits, not both (got n_bits={n_bits!r}, "
-                             f"insecure_n_bits={insecure_n_bits!r})")
-        bits = _check_int("insecure_n_bits", insecure_n_bits)
-        if bits < 64 or bits % 2:
-            raise ValueError(f"insecure_n_bits must be an even number >= 64, got {bits}")
-    else:
-        bits = MIN_SECURE_BITS if n_bits is None else _check_int("n_bits", n_bits)
-        if bits < MIN_SECURE_BITS:
-            raise ValueError(f"n_bits must be >= {MIN_SECURE_BITS} for a secure key, got "
-                             f"{bits}; for a quick demo pass insecure_n_bits={bits} instead")
-        if bits % 2:
-            raise ValueError(f"n_bits must be even, got {bits}")
+    bits = _key_bits(n_bits, insecure_n_bits)
     while True:
         p, q = _random_prime(bits // 2), _random_prime(bits // 2)
         if p != q and (p * q).bit_length() == bits:

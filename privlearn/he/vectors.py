@@ -39,7 +39,7 @@ import numpy as np
 from phe import paillier as phe
 
 from .._validation import as_real_array, check_int, check_real, check_weights
-from .paillier import MIN_SECURE_BITS, _powmod
+from .paillier import MIN_SECURE_BITS, _key_bits, _powmod
 
 __all__ = [
     "EncryptedVector",
@@ -71,18 +71,7 @@ def generate_phe_keypair(n_bits: int | None = None, *, insecure_n_bits: int | No
 
     Keys from ``phe.generate_paillier_keypair`` work too when they have 2048 bits or more.
     """
-    if insecure_n_bits is not None:
-        if n_bits is not None:
-            raise ValueError(f"give n_bits or insecure_n_bits, not both (got n_bits={n_bits!r}, "
-                             f"insecure_n_bits={insecure_n_bits!r})")
-        bits = check_int("insecure_n_bits", insecure_n_bits, low=64)
-        if bits % 2:
-            raise ValueError(f"insecure_n_bits must be an even number >= 64, got {bits}")
-    else:
-        bits = MIN_SECURE_BITS if n_bits is None else check_int("n_bits", n_bits)
-        if bits < MIN_SECURE_BITS or bits % 2:
-            raise ValueError(f"n_bits must be even and >= {MIN_SECURE_BITS} for a secure key, "
-                             f"got {bits}; for a quick demo pass insecure_n_bits={bits} instead")
+    bits = _key_bits(n_bits, insecure_n_bits)
     public, private = phe.generate_paillier_keypair(n_length=bits)
     if insecure_n_bits is not None:
         _INSECURE_DEMO_MODULI.add(public.n)

@@ -28,7 +28,7 @@ __all__ = [
     "image_grid",
     "label_distribution",
     "laplace_accuracy_panel",
-    "membership_vs_epsilon",
+    "membership_roc",
     "neighbour_histograms",
     "pipeline",
     "privacy_utility",
@@ -354,32 +354,50 @@ def image_grid(images: dict, *, shape=(8, 8), title: str | None = None) -> Figur
     return fig
 
 
-def membership_vs_epsilon(points, non_private_advantage: float, *, delta: float = 1e-5,
-                          chance: float | None = None) -> Figure:
-    """Measured membership advantage against ε, with the DP bound, the non-private value
-    and (optionally) the level a leak-free model reaches by chance."""
-    if not isinstance(points, (list, tuple)) or not points or not all(
-            isinstance(p, (list, tuple)) and len(p) == 2 for p in points):
-        raise TypeError("points must be a non-empty list of (epsilon, advantage) pairs")
-    eps = _series("points' epsilons", [e for e, _ in points], positive=True)
-    adv = _series("points' advantages", [a for _, a in points], unit=True)
-    non_private_advantage = check_probability("non_private_advantage", non_private_advantage,
-                                              closed=True)
-    delta = check_real("delta", delta, low=0.0, high=1.0, low_open=False)
-    if chance is not None:
-        chance = check_probability("chance", chance, closed=True)
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    grid = np.geomspace(max(eps.min() / 2, 1e-3), eps.max() * 2, 200)
-    bound = (np.expm1(grid) + 2 * delta) / (np.exp(grid) + 1)
-    ax.plot(grid, np.minimum(bound, 1.0), "--", color="C3",
-            label="bound for any attack on an (ε, δ)-DP model")
-    ax.plot(eps, adv, "o-", label="measured: DP-SGD models")
-    ax.axhline(non_private_advantage, color="grey", ls=":", label="measured: non-private model")
-    if chance is not None:
-        ax.axhline(chance, color="C2", ls="-.", lw=1, label="chance level (95%)")
-    ax.set(xscale="log", xlabel="ε", ylabel="advantage (TPR − FPR)", ylim=(0, 1),
-           title="Membership inference")
-    ax.legend(fontsize=8, loc="upper left")
+def _roc_pairs(name: str, curves) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    if not isinstance(curves, dict) or not curves:
+        raise TypeError(f"{name} must be a non-empty dict of label -> (fpr, tpr), got "
+                        f"{type(curves).__name__}")
+    out = {}
+    for label, pair in curves.items():
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"{name}[{label!r}] must be an (fpr, tpr) pair of arrays, got "
+                            f"{type(pair).__name__}")
+        fpr = _series(f"{name}[{label!r}] fpr", pair[0], unit=True)
+        tpr = _series(f"{name}[{label!r}] tpr", pair[1], unit=True, length=fpr.size)
+        out[label] = (fpr, tpr)
+    return out
+
+
+def membership_roc(curves: dict, *, bounds: dict | None = None,
+                   title: str = "Membership inference: TPR at each FPR") -> Figure:
+    """ROC curves of membership attacks on log-log axes, where confident identification
+    (low FPR) is visible (Carlini et al. 2022, "Membership inference attacks from first
+    principles", IEEE S&P), with TPR = FPR (a model that leaks nothing) dotted.
+
+    Parameters
+    ----------
+    curves : dict
+        label -> (fpr, tpr) arrays, e.g. ``MembershipResult.roc()``; points at FPR or TPR 0
+        cannot sit on a log axis and are left out.
+    bounds : dict, optional
+        label -> (fpr, tpr) drawn dashed, e.g. ``attacks.dp_tpr_bound`` over a grid of FPRs.
+    """
+    drawn = _roc_pairs("curves", curves)
+    dashed = _roc_pairs("bounds", bounds) if bounds is not None else {}
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    lowest = min(f[f > 0].min() for f, _ in drawn.values() if (f > 0).any())
+    bound_colours, curve_colours = ["C3", "C4", "C5"], ["C0", "C1", "C2", "C8", "C9", "C6"]
+    for i, (label, (fpr, tpr)) in enumerate(dashed.items()):
+        keep = (fpr > 0) & (tpr > 0)
+        ax.plot(fpr[keep], tpr[keep], "--", lw=1, color=bound_colours[i % 3], label=label)
+    for i, (label, (fpr, tpr)) in enumerate(drawn.items()):
+        keep = (fpr > 0) & (tpr > 0)
+        ax.step(fpr[keep], tpr[keep], where="post", color=curve_colours[i % 6], label=label)
+    ax.plot([lowest, 1], [lowest, 1], ":", color="grey", label="TPR = FPR: no leak")
+    ax.set(xscale="log", yscale="log", xlim=(lowest, 1), ylim=(lowest, 1.05),
+           xlabel="false-positive rate", ylabel="true-positive rate", title=title)
+    ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig
 

@@ -7,8 +7,16 @@ from .analytic_inversion import analytic_inversion, match_reconstructions
 from .differencing import DifferencingResult, differencing_attack
 from .floating_point import unreachable_from
 from .gradient_inversion import InversionResult, invert_gradients, reconstruction_error
+from .likelihood_ratio import confidence_logits, likelihood_ratio_attack
 from .linkage import LinkageResult, linkage_attack, uniqueness
-from .membership import MembershipResult, dp_advantage_bound, membership_inference, yeom_bound
+from .membership import (
+    MembershipResult,
+    dp_advantage_bound,
+    dp_tpr_bound,
+    evaluate_scores,
+    membership_inference,
+    yeom_bound,
+)
 
 __all__ = [
     "DifferencingResult",
@@ -16,9 +24,13 @@ __all__ = [
     "LinkageResult",
     "MembershipResult",
     "analytic_inversion",
+    "confidence_logits",
     "differencing_attack",
     "dp_advantage_bound",
+    "dp_tpr_bound",
+    "evaluate_scores",
     "invert_gradients",
+    "likelihood_ratio_attack",
     "linkage_attack",
     "match_reconstructions",
     "membership_inference",

@@ -22,9 +22,16 @@ import torch
 from scipy.stats import rankdata
 from torch import nn
 
-from .._validation import check_probability, check_real
+from .._validation import as_real_array, check_probability, check_real
 
-__all__ = ["MembershipResult", "dp_advantage_bound", "membership_inference", "yeom_bound"]
+__all__ = [
+    "MembershipResult",
+    "dp_advantage_bound",
+    "dp_tpr_bound",
+    "evaluate_scores",
+    "membership_inference",
+    "yeom_bound",
+]
 
 
 def dp_advantage_bound(epsilon: float, delta: float = 0.0) -> float:
@@ -43,24 +50,109 @@ def yeom_bound(epsilon: float) -> float:
     return 1.0 if eps >= math.log(2.0) else math.expm1(eps)  # e^ε − 1 >= 1 from ε = ln 2
 
 
+def dp_tpr_bound(fpr: float, epsilon: float, delta: float = 0.0) -> float:
+    """The most TPR any membership test reaches at false-positive rate ``fpr`` against an
+    (ε, δ)-DP model: min(1, e^ε·FPR + δ, 1 − e^(−ε)·(1 − δ − FPR)).
+
+    Both terms are the edges of the privacy region (Kairouz, Oh & Viswanath 2015,
+    Theorem 2.1); at the low FPRs that matter for identifying individuals the first one
+    binds, so a DP model at ε = 1 lets no attack flag more than 2.7 % of members at 1 % FPR.
+    """
+    f = check_probability("fpr", fpr, closed=True)
+    eps = check_real("epsilon", epsilon, low=0.0, low_open=False)
+    d = check_probability("delta", delta, closed=True)
+    if eps > 700:  # e^ε overflows: the first term is δ at FPR 0 and above 1 otherwise
+        return d if f == 0 else 1.0
+    return float(min(1.0, math.exp(eps) * f + d, 1.0 - math.exp(-eps) * (1.0 - d - f)))
+
+
 @dataclass(frozen=True)
 class MembershipResult:
-    advantage: float      # max over thresholds of TPR − FPR
-    auc: float            # P(loss of a member < loss of a non-member), ties count half
-    threshold: float      # the loss threshold achieving the advantage
-    member_losses: np.ndarray
-    non_member_losses: np.ndarray
+    """Scores of a membership attack (higher means "member") and what they achieve.
+
+    ``advantage`` is the best TPR − FPR over thresholds, ``auc`` the probability that a
+    member outscores a non-member (ties count half), and ``threshold`` the score at or
+    above which the best-advantage attacker says "member". ``tpr_at`` gives the rate that
+    matters for confident identification (Carlini et al. 2022): TPR at a low FPR.
+    """
+
+    advantage: float
+    auc: float
+    threshold: float
+    member_scores: np.ndarray
+    non_member_scores: np.ndarray
+
+    def tpr_at(self, fpr: float) -> float:
+        """Highest TPR over thresholds whose FPR on the non-members is at most ``fpr``.
+
+        Raises ValueError when there are too few non-members to measure that FPR: below
+        1/len(non_members) the only threshold allowed admits no false positive at all,
+        which is a different (and noisier) quantity.
+        """
+        f = check_probability("fpr", fpr, closed=True)
+        n = self.non_member_scores.size
+        if f * n < 1:
+            raise ValueError(f"fpr={fpr!r} cannot be measured on {n} non-members: it needs at "
+                             f"least {math.ceil(1 / f) if f > 0 else 'infinitely many'}, so that "
+                             "one false positive is allowed")
+        _, tpr, fp_rate = _rates(self.member_scores, self.non_member_scores)
+        return float(tpr[fp_rate <= f].max())
+
+    def roc(self) -> tuple[np.ndarray, np.ndarray]:
+        """(FPR, TPR) of every threshold, FPR ascending from (0, 0) to (1, 1)."""
+        _, tpr, fpr = _rates(self.member_scores, self.non_member_scores)
+        return fpr[::-1].copy(), tpr[::-1].copy()
 
 
-def _losses(model, data, loss_fn) -> np.ndarray:
+def _rates(member_scores: np.ndarray, non_member_scores: np.ndarray):
+    """Every distinct threshold τ (and +inf: say "member" for none), with the TPR and FPR
+    of saying "member" when score >= τ."""
+    thresholds = np.unique(np.concatenate([member_scores, non_member_scores, [np.inf]]))
+
+    def rate(scores):
+        return 1.0 - np.searchsorted(np.sort(scores), thresholds, side="left") / scores.size
+
+    return thresholds, rate(member_scores), rate(non_member_scores)
+
+
+def evaluate_scores(member_scores, non_member_scores) -> MembershipResult:
+    """Advantage, AUC and best threshold of attack scores (higher means "member").
+
+    The building block of every attack here; use it for an attack of your own.
+    """
+    sm = as_real_array("member_scores", member_scores)
+    sn = as_real_array("non_member_scores", non_member_scores)
+    for name, arr in (("member_scores", sm), ("non_member_scores", sn)):
+        if arr.ndim != 1:
+            raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    thresholds, tpr, fpr = _rates(sm, sn)
+    best = int(np.argmax(tpr - fpr))
+    # AUC by the Mann–Whitney statistic, average ranks for ties
+    r = rankdata(np.concatenate([sm, sn]))
+    auc = (r[: sm.size].sum() - sm.size * (sm.size + 1) / 2) / (sm.size * sn.size)
+    return MembershipResult(float(max(0.0, tpr[best] - fpr[best])), float(auc),
+                            float(thresholds[best]), sm, sn)
+
+
+def _check_pair(name: str, data, *, integer_labels: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """``data`` as an (x, y) pair of tensors with the same non-zero number of examples."""
     if not isinstance(data, (tuple, list)) or len(data) != 2:
-        raise TypeError("members and non_members must each be an (x, y) pair of tensors")
+        raise TypeError(f"{name} must be an (x, y) pair of tensors, got {type(data).__name__}")
     x, y = data
     if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
-        raise TypeError("members and non_members must hold torch tensors")
-    if x.shape[0] == 0 or x.shape[0] != y.shape[0]:
-        raise ValueError(f"an (x, y) pair must hold the same non-zero number of examples, got "
-                         f"{x.shape[0]} and {y.shape[0]}")
+        raise TypeError(f"{name} must hold torch tensors, got {type(x).__name__} and "
+                        f"{type(y).__name__}")
+    if x.shape[0] == 0 or y.ndim == 0 or x.shape[0] != y.shape[0]:
+        raise ValueError(f"{name} must hold the same non-zero number of inputs and targets, "
+                         f"got shapes {tuple(x.shape)} and {tuple(y.shape)}")
+    if integer_labels and (y.ndim != 1 or y.dtype.is_floating_point or y.dtype == torch.bool):
+        raise TypeError(f"{name}'s labels must be a 1-D integer tensor, got {y.dtype} of shape "
+                        f"{tuple(y.shape)}")
+    return x, y
+
+
+def _losses(model, data, loss_fn, name) -> np.ndarray:
+    x, y = _check_pair(name, data, integer_labels=False)
     was_training = model.training
     model.eval()
     try:
@@ -108,14 +200,6 @@ def membership_inference(model: nn.Module, members, non_members, *,
             and members[0].shape[1:] != non_members[0].shape[1:]):
         raise ValueError(f"members and non_members must have inputs of the same shape, got "
                          f"{tuple(members[0].shape[1:])} and {tuple(non_members[0].shape[1:])}")
-    lm, ln = _losses(model, members, loss_fn), _losses(model, non_members, loss_fn)
-    thresholds = np.unique(np.concatenate([lm, ln, [np.inf]]))
-    # predict member when loss <= τ; TPR and FPR for every candidate τ at once
-    tpr = np.searchsorted(np.sort(lm), thresholds, side="right") / lm.size
-    fpr = np.searchsorted(np.sort(ln), thresholds, side="right") / ln.size
-    best = int(np.argmax(tpr - fpr))
-    # AUC by the Mann–Whitney statistic: members should have the *lower* losses
-    r = rankdata(np.concatenate([-lm, -ln]))  # average ranks for ties
-    auc = (r[: lm.size].sum() - lm.size * (lm.size + 1) / 2) / (lm.size * ln.size)
-    return MembershipResult(float(max(0.0, tpr[best] - fpr[best])), float(auc),
-                            float(thresholds[best]), lm, ln)
+    # a lower loss means "more likely a member": the score is the negated loss
+    return evaluate_scores(-_losses(model, members, loss_fn, "members"),
+                           -_losses(model, non_members, loss_fn, "non_members"))

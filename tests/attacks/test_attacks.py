@@ -8,9 +8,13 @@ import torch
 from torch import nn
 
 from privlearn.attacks import (
+    confidence_logits,
     differencing_attack,
     dp_advantage_bound,
+    dp_tpr_bound,
+    evaluate_scores,
     invert_gradients,
+    likelihood_ratio_attack,
     linkage_attack,
     membership_inference,
     reconstruction_error,
@@ -104,6 +108,85 @@ def test_membership_advantage_and_auc_by_hand():
     assert result.advantage == pytest.approx(0.75)
     # pairs (member, non-member) with member loss lower: 3·4 − 1 = 11 of 12
     assert result.auc == pytest.approx(11 / 12)
+    # the score is the negated loss; "member" when the score is at least the threshold
+    assert result.threshold == pytest.approx(-math.log1p(math.exp(-3.0)))
+    assert result.tpr_at(0.25) == 1.0            # τ at x = 3: one false positive of four
+    assert result.tpr_at(0.5) == 1.0
+
+
+def test_tpr_at_low_fpr_and_roc_by_hand():
+    members = [9.0, 8.0, 7.0, 2.5, 1.0]
+    non_members = [8.5, 3.0, 2.0, 1.5, 1.2, 0.9, 0.8, 0.7, 0.6, 0.5]
+    result = evaluate_scores(members, non_members)
+    # FPR <= 0.1 allows one false positive (8.5): τ = 7 flags 9, 8 and 7 -> TPR 3/5
+    assert result.tpr_at(0.1) == pytest.approx(3 / 5)
+    # FPR <= 0.2 allows 8.5 and 3.0: τ = 2.5 flags four members
+    assert result.tpr_at(0.2) == pytest.approx(4 / 5)
+    fpr, tpr = result.roc()
+    assert (fpr[0], tpr[0]) == (0.0, 0.0) and (fpr[-1], tpr[-1]) == (1.0, 1.0)
+    assert np.all(np.diff(fpr) >= 0) and np.all(np.diff(tpr) >= 0)
+    assert result.advantage == pytest.approx(max(t - f for f, t in zip(fpr, tpr, strict=True)))
+    with pytest.raises(ValueError, match="cannot be measured on 10 non-members"):
+        result.tpr_at(0.05)
+
+
+def test_dp_tpr_bound_by_hand_and_against_the_advantage_bound():
+    assert dp_tpr_bound(0.01, 1.0) == pytest.approx(math.e * 0.01)
+    assert dp_tpr_bound(0.001, 1.0, 1e-5) == pytest.approx(math.e * 0.001 + 1e-5)
+    # the second edge binds at high FPR: 1 − e^(−ε)(1 − δ − FPR)
+    assert dp_tpr_bound(0.5, 1.0) == pytest.approx(1 - 0.5 / math.e)
+    assert dp_tpr_bound(0.3, 0.0) == 0.3                  # ε = 0: no test beats chance
+    assert dp_tpr_bound(0.0, 800.0, 1e-5) == 1e-5         # e^ε overflows, FPR 0 still gives δ
+    # the best TPR − FPR over the region is the advantage bound (two derivations, one number)
+    fpr = np.linspace(0, 1, 200_001)
+    for eps, delta in [(0.5, 0.0), (1.0, 1e-5), (4.0, 1e-3)]:
+        best = max(dp_tpr_bound(f, eps, delta) - f for f in fpr[::50])
+        assert best == pytest.approx(dp_advantage_bound(eps, delta), abs=1e-3)
+
+
+def test_confidence_logits_is_the_logit_of_the_true_class_and_stays_finite():
+    model = nn.Linear(3, 4)
+    x = torch.randn(6, 3, generator=torch.Generator().manual_seed(0))
+    y = torch.tensor([0, 1, 2, 3, 0, 1])
+    p = torch.softmax(model(x).double(), 1)[torch.arange(6), y]
+    naive = torch.log(p / (1 - p)).detach().numpy()
+    assert confidence_logits(model, (x, y)) == pytest.approx(naive)
+    certain = _Lookup()                                  # logits [−x, 0] for class 1
+    phi = confidence_logits(certain, (torch.tensor([[800.0]]), torch.tensor([1])))
+    assert phi[0] == pytest.approx(800.0)                # p_y rounds to 1; φ does not
+
+
+class _Affine(nn.Module):
+    """Two-class logits [0, a·x + b]: φ for label 1 is exactly a·x + b."""
+
+    def __init__(self, a, b):
+        super().__init__()
+        self.a, self.b = a, b
+
+    def forward(self, x):
+        return torch.cat([torch.zeros_like(x[:, :1]), self.a * x[:, :1] + self.b], dim=1)
+
+
+def test_likelihood_ratio_attack_against_a_direct_computation():
+    rng = np.random.default_rng(3)
+    n_members, n_non = 4, 6
+    x = torch.tensor(rng.normal(size=(n_members + n_non, 1)))
+    y = torch.ones(n_members + n_non, dtype=torch.long)
+    refs = [_Affine(float(a), float(b)) for a, b in rng.normal(size=(5, 2))]
+    inside = rng.random((5, n_members + n_non)) < 0.4
+    inside[:, 0] = [True, True, True, True, False]        # candidate 0: one OUT model
+    target = _Affine(1.5, 0.2)
+    result = likelihood_ratio_attack(target, (x[:n_members], y[:n_members]),
+                                     (x[n_members:], y[n_members:]), refs, inside)
+    # direct: φ_k(i) = a_k x_i + b_k; per-candidate OUT means; variance pooled over OUT pairs
+    xs = x[:, 0].numpy()
+    phi = np.array([[r.a * v + r.b for v in xs] for r in refs])
+    means = [phi[~inside[:, i], i].mean() for i in range(xs.size)]
+    resid = [phi[k, i] - means[i] for i in range(xs.size) for k in range(5) if not inside[k, i]]
+    sigma = math.sqrt(sum(r * r for r in resid) / (len(resid) - xs.size))
+    z = [(1.5 * v + 0.2 - means[i]) / sigma for i, v in enumerate(xs)]
+    assert result.member_scores == pytest.approx(z[:n_members])
+    assert result.non_member_scores == pytest.approx(z[n_members:])
 
 
 def test_membership_on_an_overfitted_model_beats_chance():

@@ -42,7 +42,6 @@ EXEMPT = {  # name -> why no bad-input test applies
     "attacks.DifferencingResult": "a result record built by differencing_attack",
     "attacks.InversionResult": "a result record built by invert_gradients",
     "attacks.LinkageResult": "a result record built by linkage_attack",
-    "attacks.MembershipResult": "a result record built by membership_inference",
     "data.Split": "a result record built by the loaders",
     "he.Ciphertext": "a record; every function that takes one checks it (_check_ciphertext)",
     "he.EncryptedVector": "a record built by encrypt_vector; its bound is tested in "

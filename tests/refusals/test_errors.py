@@ -20,6 +20,14 @@ from privlearn.dp.dpsgd import (
 
 from ._cases import Case, check, ids
 
+
+def _lira(references, reference_in):
+    """Offline LiRA on two members and one non-member of a 4-feature, 2-class model."""
+    return attacks.likelihood_ratio_attack(
+        nn.Linear(4, 2), (torch.zeros(2, 4), torch.zeros(2, dtype=torch.long)),
+        (torch.zeros(1, 4), torch.zeros(1, dtype=torch.long)), references, reference_in)
+
+
 CASES = [
     Case("fl.fedavg", "a list of numbers", lambda c: fl.fedavg([[1, 2]], [1]), TypeError,
          r"states\[0\] must be a state dict", r"got list"),
@@ -64,6 +72,48 @@ CASES = [
              (torch.zeros(2, 4), torch.zeros(2, dtype=torch.long)),
              loss_fn=lambda o, y: np.zeros(o.shape[0])), TypeError,
          r"loss_fn must return a torch tensor", r"got ndarray"),
+    Case("attacks.MembershipResult", "a TPR at an FPR too low for the non-members",
+         lambda c: attacks.evaluate_scores(np.arange(5.0), np.arange(100.0)).tpr_at(0.001),
+         ValueError, r"fpr=0\.001 cannot be measured on 100 non-members", r"at least 1000"),
+    Case("attacks.evaluate_scores", "a 2-D array of scores",
+         lambda c: attacks.evaluate_scores(np.zeros((2, 3)), np.zeros(3)), ValueError,
+         r"member_scores must be one-dimensional", r"\(2, 3\)"),
+    Case("attacks.evaluate_scores", "NaN scores (ranked anywhere before)",
+         lambda c: attacks.evaluate_scores([0.1, math.nan], [0.2]), ValueError,
+         r"member_scores must hold only finite values", r"nan"),
+    Case("attacks.dp_tpr_bound", "an FPR in percent",
+         lambda c: attacks.dp_tpr_bound(1.0 * 10, 1.0), ValueError,
+         r"fpr must", r"10\.0"),
+    Case("attacks.dp_tpr_bound", "a negative epsilon",
+         lambda c: attacks.dp_tpr_bound(0.01, -1.0), ValueError, r"epsilon must", r"-1\.0"),
+    Case("attacks.confidence_logits", "float labels",
+         lambda c: attacks.confidence_logits(nn.Linear(4, 2), (torch.zeros(2, 4), torch.zeros(2))),
+         TypeError, r"data's labels must be a 1-D integer tensor", r"torch\.float32"),
+    Case("attacks.confidence_logits", "a label the model has no class for",
+         lambda c: attacks.confidence_logits(nn.Linear(4, 2), (
+             torch.zeros(2, 4), torch.tensor([0, 2]))), ValueError,
+         r"labels must lie in 0\.\.1", r"got 2"),
+    Case("attacks.likelihood_ratio_attack", "a candidate every reference model trained on",
+         lambda c: _lira([nn.Linear(4, 2)] * 2, np.array([[True, False, False],
+                                                           [True, True, False]])),
+         ValueError,
+         r"candidate 0 is in every reference model's training set", r"candidate 0"),
+    Case("attacks.likelihood_ratio_attack", "membership given as 0/1 integers",
+         lambda c: _lira([nn.Linear(4, 2)], np.array([[1, 0, 0]])), TypeError,
+         r"reference_in must be an array of bool",
+         r"int64"),
+    Case("attacks.likelihood_ratio_attack", "reference_in with a column too few",
+         lambda c: _lira([nn.Linear(4, 2)], np.zeros((1, 2), bool)), ValueError,
+         r"reference_in must have shape .*\(1, 3\)",
+         r"got \(1, 2\)"),
+    Case("attacks.likelihood_ratio_attack", "one model instead of a list",
+         lambda c: _lira(nn.Linear(4, 2), np.zeros((1, 3), bool)), TypeError,
+         r"reference_models must be a list",
+         r"got Linear"),
+    Case("attacks.likelihood_ratio_attack", "one OUT model per candidate (no spread)",
+         lambda c: _lira([nn.Linear(4, 2)], np.zeros((1, 3), bool)), ValueError,
+         r"no spread to calibrate with",
+         r"two reference models"),
     Case("attacks.differencing_attack", "a sum that overflows (nan before)",
          lambda c: attacks.differencing_attack([1e308, 1e308], target=0, bound=1e308),
          ValueError, r"the sum of values clipped to bound=1e\+308 overflows", r"1e\+308"),

@@ -5,10 +5,11 @@
   label, cut into ``num_clients · shards_per_client`` shards, give each client
   ``shards_per_client`` of them at random; with 2 shards each, most clients see only
   two classes.
-* Dirichlet (Hsu, Qi & Brown 2019, "Measuring the effects of non-identical data
-  distribution for federated visual classification"): for each class, split its
-  examples among clients in proportions drawn from Dirichlet(α·1); small α gives
-  skewed clients, large α approaches IID.
+* Dirichlet (the per-class split of Yurochkin et al. 2019 and Wang et al. 2020; see
+  ``partition_dirichlet``): for each class, split its examples among clients in
+  proportions drawn from Dirichlet(α·1); small α gives skewed clients, large α
+  approaches IID. Hsu, Qi & Brown (2019, "Measuring the effects of non-identical data
+  distribution for federated visual classification") draw per client instead.
 """
 
 from __future__ import annotations
@@ -70,8 +71,16 @@ def partition_shards(labels, *, num_clients: int, shards_per_client: int,
 
 def partition_dirichlet(labels, *, num_clients: int, alpha: float,
                         rng: RNGLike, min_size: int = 1) -> list[np.ndarray]:
-    """Label proportions per client drawn from Dirichlet(α); redrawn until every client
-    holds at least ``min_size`` examples (as Hsu et al. do)."""
+    """Each class's examples shared among the clients in proportions drawn from
+    Dirichlet(α·1_K); redrawn until every client holds at least ``min_size`` examples.
+
+    This is the per-class split of Yurochkin et al. (2019, "Bayesian nonparametric
+    federated learning of neural networks", ICML) and Wang et al. (2020, "Federated
+    learning with matched averaging", ICLR), called distribution-based label imbalance by
+    Li, Diao, Chen & He (2022, "Federated learning on non-IID data silos", ICDE). Hsu, Qi
+    & Brown (2019) draw the other way round, a label distribution per client from
+    Dirichlet(α·p) with p the class prior; both give more skew as α falls.
+    """
     y = _labels(labels)
     num_clients = check_int("num_clients", num_clients, low=1)
     alpha = check_real("alpha", alpha, low=0.0)

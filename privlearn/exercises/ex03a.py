@@ -68,7 +68,8 @@ def _check_q2(fn) -> str:
         for s, c in zip(states, copies, strict=True):
             if any(not torch.equal(s[key], c[key]) for key in s):
                 raise Incorrect("your function changed a client's tensors: build new ones "
-                                "instead (that is how the article's code went wrong)")
+                                "instead (writing into a tensor that is still to be read is "
+                                "what zeroed the article's model: notebook 04, bug 3)")
         right = fedavg(states, sizes)
         for key in right:
             val = torch.as_tensor(got[key])

@@ -11,6 +11,7 @@ from .likelihood_ratio import confidence_logits, likelihood_ratio_attack
 from .linkage import LinkageResult, linkage_attack, uniqueness
 from .membership import (
     MembershipResult,
+    accountant_tpr_bound,
     dp_advantage_bound,
     dp_tpr_bound,
     evaluate_scores,
@@ -23,6 +24,7 @@ __all__ = [
     "InversionResult",
     "LinkageResult",
     "MembershipResult",
+    "accountant_tpr_bound",
     "analytic_inversion",
     "confidence_logits",
     "differencing_attack",

@@ -12,14 +12,17 @@ himself on data drawn from the same population:
   φ = log(p_y / (1 − p_y)) ("logit scaling"), which is close to Gaussian across training
   runs;
 * for each candidate, the reference models that did **not** train on it give the mean
-  μ_out of φ; the spread σ_out is pooled over all candidates (their "fixed variance",
-  recommended when there are few reference models);
+  μ_out of φ; the spread σ_out is one number for all candidates (their "fixed variance",
+  recommended when there are few reference models), estimated here as the pooled
+  within-candidate spread (each OUT score about its own candidate's mean), which leaves
+  out the spread between candidates that the per-candidate means already account for;
 * the target model's φ is scored by z = (φ − μ_out) / σ_out, a one-sided test of "does
   this model fit the example better than models that never saw it?" (the *offline*
   variant of their Algorithm 1, which needs no reference model trained on the candidate).
 
-Ranking candidates by z is ranking them by the Gaussian likelihood ratio of that test, so
-the TPR at every FPR is the attack's.
+Ranking candidates by z is ranking them by the one-sided Gaussian p-value of that test, so
+the TPR at every FPR is the attack's. The models must return logits (or log-probabilities):
+a model that ends in a softmax gives probabilities, and φ computed from them is wrong.
 """
 
 from __future__ import annotations
@@ -49,9 +52,9 @@ def confidence_logits(model: nn.Module, data) -> np.ndarray:
             z = model(x).double()
     finally:
         model.train(was_training)
-    if z.ndim != 2 or z.shape[0] != y.shape[0]:
-        raise ValueError(f"model must return one row of class logits per example, got shape "
-                         f"{tuple(z.shape)}")
+    if z.ndim != 2 or z.shape[0] != y.shape[0] or z.shape[1] < 2:
+        raise ValueError(f"model must return one row of at least two class logits per "
+                         f"example, got shape {tuple(z.shape)}")
     if int(y.min()) < 0 or int(y.max()) >= z.shape[1]:
         raise ValueError(f"labels must lie in 0..{z.shape[1] - 1} (the model's classes), got "
                          f"{int(y.min()) if int(y.min()) < 0 else int(y.max())}")

@@ -15,6 +15,7 @@ al.'s Theorem 1 gives the looser e^ε − 1 for ε-DP.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ from .._validation import as_real_array, check_probability, check_real
 
 __all__ = [
     "MembershipResult",
+    "accountant_tpr_bound",
     "dp_advantage_bound",
     "dp_tpr_bound",
     "evaluate_scores",
@@ -66,6 +68,38 @@ def dp_tpr_bound(fpr: float, epsilon: float, delta: float = 0.0) -> float:
     return float(min(1.0, math.exp(eps) * f + d, 1.0 - math.exp(-eps) * (1.0 - d - f)))
 
 
+def accountant_tpr_bound(fpr: float, accountant, *, deltas=None) -> float:
+    """The most TPR any membership test reaches at ``fpr`` against a mechanism whose
+    accountant certifies (ε(δ), δ)-DP at every δ: the minimum of :func:`dp_tpr_bound` over δ.
+
+    Every (ε(δ), δ) the accountant reports holds at once, so the test's (FPR, TPR) lies in
+    all of their privacy regions; one (ε, δ) pair alone gives a much looser line. The
+    minimum is taken over ``deltas`` (by default 200 values from 1e-15 to 0.5, log-spaced);
+    a coarser grid gives a larger bound, never an unsound one.
+
+    Parameters
+    ----------
+    fpr : float
+        False-positive rate in [0, 1].
+    accountant : object with ``get_epsilon(delta)``
+        E.g. :class:`privlearn.dp.RDPAccountant` after the mechanism's steps.
+    deltas : array_like of float, optional
+        δ values in (0, 1) to take the minimum over.
+    """
+    f = check_probability("fpr", fpr, closed=True)
+    if not callable(getattr(accountant, "get_epsilon", None)):
+        raise TypeError(f"accountant must have a get_epsilon(delta) method (an RDPAccountant), "
+                        f"got {type(accountant).__name__}")
+    grid = np.geomspace(1e-15, 0.5, 200) if deltas is None else as_real_array("deltas", deltas)
+    if grid.ndim != 1 or ((grid <= 0) | (grid >= 1)).any():
+        raise ValueError(f"deltas must be a 1-D array of values in (0, 1), got {grid!r}")
+    with warnings.catch_warnings():
+        # a best order at the edge of the accountant's grid only makes that δ's ε larger:
+        # the bound stays sound, and the warning would fire for the extreme δ of the grid
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return min(dp_tpr_bound(f, accountant.get_epsilon(float(d)), float(d)) for d in grid)
+
+
 @dataclass(frozen=True)
 class MembershipResult:
     """Scores of a membership attack (higher means "member") and what they achieve.
@@ -91,12 +125,13 @@ class MembershipResult:
         """
         f = check_probability("fpr", fpr, closed=True)
         n = self.non_member_scores.size
-        if f * n < 1:
+        allowed = math.floor(f * n + 1e-9)   # false positives allowed, as a count: no float ties
+        if allowed < 1:
             raise ValueError(f"fpr={fpr!r} cannot be measured on {n} non-members: it needs at "
                              f"least {math.ceil(1 / f) if f > 0 else 'infinitely many'}, so that "
                              "one false positive is allowed")
-        _, tpr, fp_rate = _rates(self.member_scores, self.non_member_scores)
-        return float(tpr[fp_rate <= f].max())
+        _, tp, fp = _counts(self.member_scores, self.non_member_scores)
+        return float(tp[fp <= allowed].max() / self.member_scores.size)
 
     def roc(self) -> tuple[np.ndarray, np.ndarray]:
         """(FPR, TPR) of every threshold, FPR ascending from (0, 0) to (1, 1)."""
@@ -104,15 +139,21 @@ class MembershipResult:
         return fpr[::-1].copy(), tpr[::-1].copy()
 
 
-def _rates(member_scores: np.ndarray, non_member_scores: np.ndarray):
-    """Every distinct threshold τ (and +inf: say "member" for none), with the TPR and FPR
-    of saying "member" when score >= τ."""
+def _counts(member_scores: np.ndarray, non_member_scores: np.ndarray):
+    """Every distinct threshold τ (and +inf: say "member" for none), with the numbers of
+    members and of non-members that "member when score >= τ" flags."""
     thresholds = np.unique(np.concatenate([member_scores, non_member_scores, [np.inf]]))
 
-    def rate(scores):
-        return 1.0 - np.searchsorted(np.sort(scores), thresholds, side="left") / scores.size
+    def flagged(scores):
+        return scores.size - np.searchsorted(np.sort(scores), thresholds, side="left")
 
-    return thresholds, rate(member_scores), rate(non_member_scores)
+    return thresholds, flagged(member_scores), flagged(non_member_scores)
+
+
+def _rates(member_scores: np.ndarray, non_member_scores: np.ndarray):
+    """Thresholds with the TPR and FPR of each (see ``_counts``)."""
+    thresholds, tp, fp = _counts(member_scores, non_member_scores)
+    return thresholds, tp / member_scores.size, fp / non_member_scores.size
 
 
 def evaluate_scores(member_scores, non_member_scores) -> MembershipResult:

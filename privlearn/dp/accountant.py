@@ -31,6 +31,7 @@ class RDPAccountant:
     def __init__(self, orders=DEFAULT_ORDERS) -> None:
         self.orders = _check_orders(orders)  # a copy: the caller's array may change
         self.history: list[tuple[float, float, int]] = []
+        self._rdp_cache: tuple[object, np.ndarray] | None = None
 
     def step(self, *, noise_multiplier: float, sample_rate: float, steps: int = 1) -> None:
         """Record ``steps`` steps with this noise multiplier and sampling rate."""
@@ -44,11 +45,14 @@ class RDPAccountant:
 
     def get_rdp(self) -> np.ndarray:
         """Total RDP ε(α) at each of ``self.orders``."""
-        total = np.zeros_like(self.orders)
-        for sigma, q, steps in self.history:
-            total += compute_rdp(sample_rate=q, noise_multiplier=sigma, steps=steps,
-                                 orders=self.orders)
-        return total
+        key = (tuple(self.history), self.orders.tobytes())  # what the curve depends on
+        if self._rdp_cache is None or self._rdp_cache[0] != key:
+            total = np.zeros_like(self.orders)
+            for sigma, q, steps in self.history:
+                total += compute_rdp(sample_rate=q, noise_multiplier=sigma, steps=steps,
+                                     orders=self.orders)
+            self._rdp_cache = (key, total)
+        return self._rdp_cache[1].copy()
 
     def get_privacy_spent(self, delta: float, *, method: str = "improved"
                           ) -> tuple[float, float]:

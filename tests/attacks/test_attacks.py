@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from privlearn.attacks import (
+    accountant_tpr_bound,
     confidence_logits,
     differencing_attack,
     dp_advantage_bound,
@@ -130,6 +131,15 @@ def test_tpr_at_low_fpr_and_roc_by_hand():
         result.tpr_at(0.05)
 
 
+@pytest.mark.parametrize("n", [100, 1000])
+def test_tpr_at_allows_exactly_one_false_positive_at_fpr_one_over_n(n):
+    # 1 − 99/100 is 0.010000000000000009 in floating point: compared as rates, the one
+    # allowed false positive was lost and the TPR at zero false positives came back
+    members = np.r_[np.full(5, 10.0), np.full(95, -2.0)]
+    non_members = np.r_[20.0, 5.0, np.full(n - 2, -1.0)]
+    assert evaluate_scores(members, non_members).tpr_at(1 / n) == pytest.approx(0.05)
+
+
 def test_dp_tpr_bound_by_hand_and_against_the_advantage_bound():
     assert dp_tpr_bound(0.01, 1.0) == pytest.approx(math.e * 0.01)
     assert dp_tpr_bound(0.001, 1.0, 1e-5) == pytest.approx(math.e * 0.001 + 1e-5)
@@ -142,6 +152,24 @@ def test_dp_tpr_bound_by_hand_and_against_the_advantage_bound():
     for eps, delta in [(0.5, 0.0), (1.0, 1e-5), (4.0, 1e-3)]:
         best = max(dp_tpr_bound(f, eps, delta) - f for f in fpr[::50])
         assert best == pytest.approx(dp_advantage_bound(eps, delta), abs=1e-3)
+
+
+@pytest.mark.parametrize("sigma", [0.5, 1.0, 3.0])
+def test_accountant_tpr_bound_is_sound_and_tighter_than_one_pair(sigma):
+    from scipy.stats import norm
+
+    from privlearn.dp import RDPAccountant
+
+    acc = RDPAccountant()
+    acc.step(noise_multiplier=sigma, sample_rate=1.0)   # one Gaussian release, sensitivity 1
+    for fpr in (0.001, 0.01, 0.1):
+        # the exact trade-off of N(0, σ²) against N(1, σ²): Φ(Φ⁻¹(FPR) + 1/σ) (Dong, Roth &
+        # Su 2022, Gaussian DP); no sound bound may fall below it
+        exact = norm.cdf(norm.ppf(fpr) + 1 / sigma)
+        bound = accountant_tpr_bound(fpr, acc)
+        one_pair = dp_tpr_bound(fpr, acc.get_epsilon(1e-5), 1e-5)
+        assert exact <= bound <= one_pair
+        assert accountant_tpr_bound(fpr, acc, deltas=[1e-5]) == one_pair
 
 
 def test_confidence_logits_is_the_logit_of_the_true_class_and_stays_finite():

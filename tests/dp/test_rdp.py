@@ -163,6 +163,22 @@ def test_accountant_composes_settings_and_merges_repeats():
                                               delta=1e-5)[0]
 
 
+def test_accountant_cache_follows_every_change_of_history():
+    acc = RDPAccountant()
+    acc.step(noise_multiplier=1.0, sample_rate=0.01, steps=5)
+    first = acc.get_rdp()
+    first[:] = 0                                   # a copy: the cache cannot be changed
+    np.testing.assert_array_equal(acc.get_rdp(),
+                                  compute_rdp(sample_rate=0.01, noise_multiplier=1.0, steps=5))
+    acc.step(noise_multiplier=1.0, sample_rate=0.01, steps=5)     # merged: same length
+    np.testing.assert_allclose(acc.get_rdp(),
+                               compute_rdp(sample_rate=0.01, noise_multiplier=1.0, steps=10))
+    acc.history.append((2.0, 0.1, 3))              # the public list, changed by hand
+    np.testing.assert_allclose(acc.get_rdp(),
+                               compute_rdp(sample_rate=0.01, noise_multiplier=1.0, steps=10)
+                               + compute_rdp(sample_rate=0.1, noise_multiplier=2.0, steps=3))
+
+
 # --- bad input -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kwargs, exc, words", [

@@ -61,6 +61,9 @@ class PaillierAggregator:
     Every round's client states and counts are checked first by
     :func:`privlearn.fl.states.check_round` (keys, shapes, dtypes, finite values,
     counts >= 0 with a positive sum); fractional counts are applied as fractions.
+
+    ``last_received`` holds the last round's ciphertexts, one entry per client, as the
+    server received them: what a server that colludes with a key holder can pass on.
     """
 
     sampling = "fixed"
@@ -93,6 +96,7 @@ class PaillierAggregator:
             raise ValueError(f"max_summands sizes packed slots and applies to packed=True "
                              f"only, got max_summands={max_summands!r} with packed=False")
         self.log: list[dict] = []
+        self.last_received: list = []
 
     def start(self, *, num_clients: int, client_fraction: float, rng) -> None:
         """Nothing to prepare: keys are given at construction."""
@@ -121,6 +125,7 @@ class PaillierAggregator:
             return global_state
         t0 = time.perf_counter()
         encrypted = [self.client_encrypt(s, keys) for s in client_states]
+        self.last_received = encrypted
         t1 = time.perf_counter()
         total = self.server_sum(encrypted, weights)
         t2 = time.perf_counter()

@@ -28,6 +28,13 @@ def test_encrypted_aggregate_equals_fedavg(small_phe_keys, packed):
     assert log["clients"] == 3
     assert log["ciphertexts_per_client"] == (1 if packed else 8)
     assert agg.upload_bytes(states[0]) == log["bytes_per_client"]
+    # the server keeps what it received; any holder of the shared key reads one update
+    assert len(agg.last_received) == 3
+    if not packed:
+        from privlearn.he import decrypt_vector
+
+        np.testing.assert_allclose(decrypt_vector(sk, agg.last_received[1]),
+                                   flatten_state(states[1], list(states[0])), atol=1e-5)
 
 
 def test_in_the_loop_same_accuracy_as_plain_fedavg(small_phe_keys):

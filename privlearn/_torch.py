@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import zlib
 
 import torch
 
 from ._random import RNGLike, as_generator
+
+THREADS_VARIABLE = "PRIVLEARN_TORCH_THREADS"
+
+
+def _set_threads() -> None:
+    """One intra-op torch thread per process, unless the environment chooses (DESIGN.md,
+    "Speed under contention"): the course's models are tiny, extra threads gain nothing
+    idle, and with one busy competitor on two cores they stall a notebook for minutes.
+    ``PRIVLEARN_TORCH_THREADS=N`` (or torch's own ``OMP_NUM_THREADS``) overrides."""
+    chosen = os.environ.get(THREADS_VARIABLE)
+    if chosen is not None:
+        try:
+            threads = int(chosen)
+        except ValueError:
+            threads = 0
+        if threads < 1:
+            raise ValueError(f"{THREADS_VARIABLE} must be a whole number >= 1, got {chosen!r}")
+        torch.set_num_threads(threads)
+    elif os.environ.get("OMP_NUM_THREADS") is None:
+        torch.set_num_threads(1)
+
+
+_set_threads()
 
 __all__ = ["check_generator", "seeded_global_state", "seeded_unless_already",
            "torch_generator"]

@@ -227,6 +227,12 @@ def membership_inference(model: nn.Module, members, non_members, *,
     loss_fn : callable, optional
         Per-example loss ``loss_fn(output, target) -> tensor (n,)``; cross-entropy with
         ``reduction="none"`` by default.
+
+    Returns
+    -------
+    MembershipResult
+        Scores are the negated losses (a low loss means "member"), so ``threshold`` is −τ
+        for the loss threshold τ, and ``tpr_at`` reads the attack at a low FPR.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .membership import MembershipResult, _check_pair, evaluate_scores
+from .membership import MembershipResult, _check_pair, _eval_mode, evaluate_scores
 
 __all__ = ["confidence_logits", "likelihood_ratio_attack"]
 
@@ -45,13 +45,8 @@ def confidence_logits(model: nn.Module, data) -> np.ndarray:
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     x, y = _check_pair("data", data, integer_labels=True)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            z = model(x).double()
-    finally:
-        model.train(was_training)
+    with _eval_mode(model):
+        z = model(x).double()
     if z.ndim != 2 or z.shape[0] != y.shape[0] or z.shape[1] < 2:
         raise ValueError(f"model must return one row of at least two class logits per "
                          f"example, got shape {tuple(z.shape)}")

@@ -14,6 +14,7 @@ al.'s Theorem 1 gives the looser e^ε − 1 for ε-DP.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 from dataclasses import dataclass
@@ -192,15 +193,23 @@ def _check_pair(name: str, data, *, integer_labels: bool) -> tuple[torch.Tensor,
     return x, y
 
 
-def _losses(model, data, loss_fn, name) -> np.ndarray:
-    x, y = _check_pair(name, data, integer_labels=False)
+@contextlib.contextmanager
+def _eval_mode(model: nn.Module):
+    """``model`` in eval mode, without gradients; the caller's model comes back in the mode
+    it came in."""
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad():
-            losses = loss_fn(model(x), y)
+            yield
     finally:
-        model.train(was_training)  # the caller's model comes back in the mode it came in
+        model.train(was_training)
+
+
+def _losses(model, data, loss_fn, name) -> np.ndarray:
+    x, y = _check_pair(name, data, integer_labels=False)
+    with _eval_mode(model):
+        losses = loss_fn(model(x), y)
     if not isinstance(losses, torch.Tensor):
         raise TypeError(f"loss_fn must return a torch tensor of per-example losses, got "
                         f"{type(losses).__name__}")

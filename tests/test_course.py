@@ -82,6 +82,6 @@ def test_execute_twice_changes_nothing(tmp_path):
 
 def test_readme_commands_exist():
     readme = (ROOT / "README.md").read_text()
-    for needle in ("python -m privlearn.course execute", "python -m privlearn.exercises grade",
+    for needle in ("python -m privlearn.course execute", "python -m privlearn.grading",
                    "pytest", "jupyter lab notebooks/00_start_here.ipynb"):
         assert needle in readme

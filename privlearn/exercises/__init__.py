@@ -8,9 +8,24 @@ In a notebook::
     ex.q1.solution()
 
 A teacher grades a folder of submitted notebooks with
-``python -m privlearn.exercises grade DIR --out grades.csv``.
+``python -m privlearn.grading DIR --out-dir grades`` (:mod:`privlearn.grading`).
 """
+
+from __future__ import annotations
+
+import importlib
 
 from ._core import CORRECT, INCORRECT, NOT_ATTEMPTED, Question, Result
 
-__all__ = ["CORRECT", "INCORRECT", "NOT_ATTEMPTED", "Question", "Result"]
+__all__ = ["CORRECT", "EXERCISES", "INCORRECT", "NOT_ATTEMPTED", "Question", "Result",
+           "questions"]
+
+#: The exercise sets, by the id their notebooks carry in ``metadata.privlearn.exercise``.
+EXERCISES = ("ex01", "ex03a", "ex03b", "ex03c", "ex03d", "ex04", "ex05", "ex07")
+
+
+def questions(exercise: str) -> tuple[Question, ...]:
+    """The questions of exercise set ``exercise`` (one of :data:`EXERCISES`)."""
+    if not isinstance(exercise, str) or exercise not in EXERCISES:
+        raise ValueError(f"exercise must be one of {', '.join(EXERCISES)}; got {exercise!r}")
+    return tuple(importlib.import_module(f"{__name__}.{exercise}").QUESTIONS)

@@ -12,7 +12,8 @@ from scipy import stats
 from .._validation import check_real
 from ._core import Incorrect
 
-__all__ = ["expect_close", "expect_number", "expect_sample_from"]
+__all__ = ["LAPLACE_DRAWS", "expect_close", "expect_laplace", "expect_number",
+           "expect_sample_from", "laplace_test_power"]
 
 
 def expect_number(answer: Any, what: str) -> float:
@@ -27,6 +28,9 @@ def expect_number(answer: Any, what: str) -> float:
             raise Incorrect(f"{what} should be a single number, got an array of shape "
                             f"{answer.shape} and dtype {answer.dtype}")
         answer = answer.item()
+    if answer is None:
+        raise Incorrect(f"{what} should be a single number, got None: does your function "
+                        "`return` its result?")
     if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, numbers.Real):
         raise Incorrect(f"{what} should be a single number, got {type(answer).__name__}")
     try:
@@ -76,3 +80,105 @@ def expect_sample_from(sample: np.ndarray, law: stats.rv_continuous, what: str,
     if not p >= p_min:
         raise Incorrect(f"{what}: the draws do not follow the expected distribution "
                         f"(Kolmogorov-Smirnov p = {p:.1e})")
+
+
+# ------------------------------------------------------------------ Laplace draws
+
+LAPLACE_DRAWS = 8000
+_LAPLACE_TESTS = 4  # scale, centre, tail, shape: the false-reject rate is split four ways
+
+
+def _laplace_bounds(n: int, alpha: float) -> dict[str, tuple[float, float]]:
+    a = alpha / _LAPLACE_TESTS
+    return {
+        # sum |x - loc| / b ~ Gamma(n, 1): |Lap(b)| is exponential with mean b
+        "scale": (stats.gamma.ppf(a / 2, n), stats.gamma.isf(a / 2, n)),
+        # draws above loc ~ Binomial(n, 1/2)
+        "centre": (stats.binom.ppf(a / 2, n, 0.5), stats.binom.isf(a / 2, n, 0.5)),
+        # draws beyond loc ± 5b ~ Binomial(n, e^-5), too few if the noise is cut off
+        "tail": (stats.binom.ppf(a, n, math.exp(-5)), math.inf),
+    }
+
+
+def laplace_test_power(n: int = LAPLACE_DRAWS, alpha: float = 1e-6) -> dict[str, float]:
+    """Probabilities that :func:`expect_laplace` misses a wrong sampler (exact, from the
+    test statistics' laws), for the sampler errors students make.
+
+    ``scale x0.9`` / ``x1.1``: noise of 0.9 or 1.1 times the right scale (the sum of
+    absolute deviations is then Gamma(n, 0.9) or Gamma(n, 1.1)); ``shift 0.1b``: noise
+    centred 0.1 scale units off (draws above the centre are then Binomial(n, 1 − e^−0.1/2));
+    ``truncated at 5b``: noise cut off at five scale units (no draw beyond, always caught);
+    ``exact 1%``: the true value returned 1% of the time (caught unless no such call
+    occurs in n, 0.99^n).
+    """
+    b = _laplace_bounds(n, alpha)
+    lo, hi = b["scale"]
+
+    def scale_miss(s: float) -> float:
+        return float(stats.gamma.cdf(hi, n, scale=s) - stats.gamma.cdf(lo, n, scale=s))
+
+    clo, chi = b["centre"]
+    p_above = 1 - 0.5 * math.exp(-0.1)
+    return {
+        "scale x0.9": scale_miss(0.9),
+        "scale x1.1": scale_miss(1.1),
+        "shift 0.1b": float(stats.binom.cdf(chi, n, p_above) - stats.binom.cdf(clo - 1, n,
+                                                                                 p_above)),
+        "truncated at 5b": 0.0 if b["tail"][0] >= 0 else 1.0,
+        "exact 1%": 0.99 ** n,
+    }
+
+
+def expect_laplace(draws: Any, loc: float, scale: float, what: str, *,
+                   alpha: float = 1e-6) -> None:
+    """Incorrect unless ``draws`` look like independent Lap(loc, scale) draws.
+
+    Five checks, the last four at a false-reject rate of ``alpha`` / 4 each, so that a
+    correct sampler is rejected with probability at most ``alpha`` (one in a million):
+
+    1. no draw equals ``loc`` exactly (a continuous law has no atom; a mechanism that
+       sometimes returns the true value fails here);
+    2. scale: Σ|x − loc| / scale is Gamma(n, 1) for the right scale, two-sided;
+    3. centre: the number of draws above ``loc`` is Binomial(n, 1/2), two-sided;
+    4. tail: at least the Binomial(n, e^−5) lower quantile of the draws lie beyond
+       ``loc`` ± 5·scale (noise cut off there fails);
+    5. shape: Kolmogorov–Smirnov against the Laplace law (Gaussian noise of the same
+       spread fails).
+
+    Power at n = 8,000 draws and ``alpha`` = 5e-7 (ex03b q1 tests two settings at that
+    level, one in a million for the question), from :func:`laplace_test_power`:
+    a scale 10% too small is missed with probability 1.9e-05, 10% too large 5.4e-04
+    (so ±10% is detected with probability >= 0.999); a shift of 0.1 scale units 6.1e-04;
+    truncation at 5 scale units or closer never; a true value returned 1% of the time
+    1.2e-35. Messages say what is wrong, never the expected numbers.
+    """
+    arr = np.asarray(draws)
+    if arr.dtype.kind not in "iuf" or arr.ndim != 1 or arr.size < 100:
+        raise Incorrect(f"{what}: expected many numeric draws, got shape {arr.shape} and "
+                        f"dtype {arr.dtype}")
+    arr = arr.astype(float)
+    if not np.isfinite(arr).all():
+        raise Incorrect(f"{what}: some draws are NaN or infinite")
+    n = arr.size
+    dev = arr - loc
+    if np.all(dev == dev[0]):
+        raise Incorrect(f"{what}: every call returned the same number: no noise was added")
+    if np.any(dev == 0):
+        raise Incorrect(f"{what}: some calls returned the true value itself: every release "
+                        "needs fresh noise, every time")
+    b = _laplace_bounds(n, alpha)
+    total = float(np.abs(dev).sum() / scale)
+    if total < b["scale"][0]:
+        raise Incorrect(f"{what}: the noise is too small for this sensitivity and epsilon "
+                        "(check the scale b of the Laplace law)")
+    if total > b["scale"][1]:
+        raise Incorrect(f"{what}: the noise is larger than it needs to be for this "
+                        "sensitivity and epsilon (check the scale b of the Laplace law)")
+    above = int((dev > 0).sum())
+    if not b["centre"][0] <= above <= b["centre"][1]:
+        raise Incorrect(f"{what}: the noise is not centred on the true value")
+    if int((np.abs(dev) > 5 * scale).sum()) < b["tail"][0]:
+        raise Incorrect(f"{what}: too few large draws: is the noise cut off or clipped? "
+                        "Laplace noise has no bound")
+    expect_sample_from(arr, stats.laplace(loc=loc, scale=scale), what,
+                       p_min=alpha / _LAPLACE_TESTS)

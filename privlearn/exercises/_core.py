@@ -6,22 +6,28 @@ and returned to code that asks (:meth:`Question.evaluate`):
 * **not attempted**: the answer is still the placeholder (``None``, ``...``) or the
   student's function still raises ``NotImplementedError``;
 * **incorrect**: with the reason, worded so the student knows what to look at next;
+  a function that raises is incorrect, with its exception;
 * **correct**: with the checks that passed ("these checks passed", never "all tests
   passed": a checker only knows what it checked).
 
-When the environment variable ``PRIVLEARN_GRADE_LOG`` names a file, every check also
-appends one JSON line to it; that is how ``python -m privlearn.exercises grade``
-collects a class's results without parsing notebook output.
+A checker never sees the student's objects. A value answer reaches it as plain data
+(:mod:`privlearn.exercises._plain`); a function answer as a :class:`StudentFunction`,
+which sends arguments to the function as plain data and returns plain data. The same
+checker therefore runs in the student's notebook (the function is called in-process)
+and in the grader (the function is called in the sandboxed kernel that defined it,
+:mod:`privlearn.grading`), and a grade never depends on code that ran next to the
+student's.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import textwrap
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from ._plain import PlainDataError, _Decoder, _Encoder, decode, encode
 
 __all__ = [
     "CORRECT",
@@ -31,6 +37,7 @@ __all__ = [
     "NotAttempted",
     "Question",
     "Result",
+    "StudentFunction",
     "call_student",
 ]
 
@@ -38,7 +45,7 @@ NOT_ATTEMPTED = "not attempted"
 INCORRECT = "incorrect"
 CORRECT = "correct"
 
-GRADE_LOG_ENV = "PRIVLEARN_GRADE_LOG"
+GRADING_ENV = "PRIVLEARN_GRADING"  # set in the grader's kernels: check() defers to the grader
 
 
 class Incorrect(Exception):
@@ -47,6 +54,11 @@ class Incorrect(Exception):
 
 class NotAttempted(Exception):
     """Raised by a checker: the answer is still the placeholder."""
+
+
+class AnswerUnreachable(Exception):
+    """The process that holds a function answer stopped answering (the grader's kernel
+    hung or died); never turned into a verdict by :meth:`Question.judge`."""
 
 
 @dataclass(frozen=True)
@@ -73,18 +85,130 @@ def is_placeholder(answer: Any) -> bool:
     return answer is None or answer is Ellipsis
 
 
-def call_student(fn: Callable, *args, **kwargs):
-    """Call a student's function; map its failures onto check outcomes."""
-    if not callable(fn):
-        raise Incorrect(f"expected a function, got {type(fn).__name__}")
-    try:
-        return fn(*args, **kwargs)
-    except NotImplementedError as exc:
-        raise NotAttempted("your function still raises NotImplementedError") from exc
-    except SystemExit as exc:  # sys.exit() in an answer ends the answer, not the check
-        raise Incorrect(f"your function called sys.exit({exc.code!r})") from exc
-    except Exception as exc:  # the student's bug, reported rather than raised
-        raise Incorrect(f"your function raised {type(exc).__name__}: {exc}") from exc
+# ------------------------------------------------------------------ function answers
+
+
+@dataclass(frozen=True)
+class Call:
+    """What one call of a student's function gave back, as plain data.
+
+    ``value`` is the return value; ``args`` the arguments as they were after the call
+    (a function that was meant to leave its inputs alone, or to train a model in place,
+    is judged on them).
+    """
+
+    value: Any
+    args: tuple
+
+
+def run_batch(fn: Callable, batch: Any) -> list[dict]:
+    """Call ``fn`` once per argument list of the encoded ``batch``; encoded outcomes.
+
+    Runs next to the function (in the notebook, or in the grader's kernel). One decoder
+    serves the whole batch, so a generator passed to every call is one generator. Stops
+    at the first call that raises; its outcome says how (``kind``: ``"not_implemented"``,
+    ``"exit"`` or ``"error"``).
+    """
+    arg_lists = decode(batch)
+    if not isinstance(arg_lists, list) or not all(isinstance(a, list) for a in arg_lists):
+        raise PlainDataError("a batch is a list of argument lists")
+    outcomes: list[dict] = []
+    encoder = _Encoder()
+    for args in arg_lists:
+        try:
+            value = fn(*args)
+        except NotImplementedError:
+            outcomes.append({"kind": "not_implemented"})
+            break
+        except SystemExit as exc:  # sys.exit() in an answer ends the answer, not the check
+            outcomes.append({"kind": "exit", "message": repr(exc.code)[:200]})
+            break
+        except Exception as exc:  # the student's bug, reported rather than raised
+            outcomes.append({"kind": "error", "type": type(exc).__name__,
+                             "message": str(exc)[:500]})
+            break
+        outcomes.append({"kind": "value", "value": encoder.encode(value, 0),
+                         "args": [encoder.encode(a, 0) for a in args]})
+    return outcomes
+
+
+class StudentFunction:
+    """A student's function, reached through plain data only.
+
+    ``f(*args)`` returns the decoded return value; :meth:`call` also the arguments as
+    they were afterwards; :meth:`map` makes many calls in one round trip. Arguments are
+    encoded (:func:`privlearn.exercises._plain.encode`) and the function receives fresh
+    copies. A call that raises ``NotImplementedError`` raises :class:`NotAttempted`; any
+    other exception raises :class:`Incorrect` naming it.
+    """
+
+    def _run(self, batch: Any) -> list[dict]:  # encoded batch -> encoded outcomes
+        raise NotImplementedError
+
+    def map(self, arg_lists: Sequence[Sequence[Any]]) -> list[Any]:
+        """Return values of one call per argument list (a generator passed to several
+        calls is one generator, as it would be in a loop)."""
+        return [c.value for c in self.calls(arg_lists)]
+
+    def call(self, *args: Any) -> Call:
+        """One call: its return value and its arguments afterwards."""
+        return self.calls([args])[0]
+
+    def __call__(self, *args: Any) -> Any:
+        return self.call(*args).value
+
+    def calls(self, arg_lists: Sequence[Sequence[Any]]) -> list[Call]:
+        batch = encode([list(a) for a in arg_lists])
+        outcomes = self._run(batch)
+        if not isinstance(outcomes, list) or len(outcomes) > len(arg_lists):
+            raise Incorrect("your function's results could not be read")
+        decoder = _Decoder()
+        calls: list[Call] = []
+        for outcome in outcomes:
+            kind = outcome.get("kind") if isinstance(outcome, dict) else None
+            if kind == "not_implemented":
+                raise NotAttempted("your function still raises NotImplementedError")
+            if kind == "exit":
+                raise Incorrect(f"your function called sys.exit({_text(outcome, 'message')})")
+            if kind == "error":
+                raise Incorrect(f"your function raised {_text(outcome, 'type')}: "
+                                f"{_text(outcome, 'message')}")
+            if kind != "value" or not isinstance(outcome.get("args"), list):
+                raise Incorrect("your function's results could not be read")
+            try:
+                value = decoder.decode(outcome.get("value"), 0)
+                after = tuple(decoder.decode(a, 0) for a in outcome["args"])
+            except PlainDataError as exc:
+                raise Incorrect(f"your function's results could not be read: {exc}") from None
+            calls.append(Call(value, after))
+        if len(calls) != len(arg_lists):
+            raise Incorrect("your function's results could not be read")
+        return calls
+
+
+def _text(outcome: dict, key: str) -> str:
+    value = outcome.get(key)
+    return value if isinstance(value, str) else "?"
+
+
+class LocalFunction(StudentFunction):
+    """A function defined in this process (the notebook's own check)."""
+
+    def __init__(self, fn: Callable) -> None:
+        self.fn = fn
+
+    def _run(self, batch: Any) -> list[dict]:
+        return run_batch(self.fn, batch)
+
+    def __repr__(self) -> str:
+        return f"LocalFunction({getattr(self.fn, '__name__', self.fn)!r})"
+
+
+def call_student(fn: StudentFunction, *args: Any) -> Any:
+    """``fn(*args)``: the return value of one call of the student's function."""
+    if not isinstance(fn, StudentFunction):
+        raise TypeError(f"fn must be a StudentFunction, got {type(fn).__name__}")
+    return fn(*args)
 
 
 class Question:
@@ -96,30 +220,65 @@ class Question:
         E.g. ``"ex03b"`` and ``"q1"``.
     title : str
         A few words that say what the question asks.
+    answer : str
+        The name the notebook binds the answer to (``"sigma"``, ``"laplace_mech"``); the
+        grader reads it right after the question's answer cell.
     checker : callable
         ``checker(answer) -> str``: returns the "these checks passed" text, or raises
-        :class:`Incorrect` / :class:`NotAttempted`.
+        :class:`Incorrect` / :class:`NotAttempted`. It receives plain data, or a
+        :class:`StudentFunction` when ``function`` is true.
     hint, solution : str
         Text shown by :meth:`hint` and :meth:`solution`.
+    function : bool
+        Whether the answer is a function.
+    points : int
+        What a correct answer is worth.
     """
 
-    def __init__(self, exercise: str, name: str, *, title: str,
-                 checker: Callable[[Any], str], hint: str, solution: str) -> None:
+    def __init__(self, exercise: str, name: str, *, title: str, answer: str,
+                 checker: Callable[[Any], str], hint: str, solution: str,
+                 function: bool = False, points: int = 1) -> None:
         for pname, v in (("exercise", exercise), ("name", name), ("title", title),
-                         ("hint", hint), ("solution", solution)):
+                         ("answer", answer), ("hint", hint), ("solution", solution)):
             if not isinstance(v, str):
                 raise TypeError(f"{pname} must be a string, got {type(v).__name__}")
+        if not answer.isidentifier():
+            raise ValueError(f"answer must be a Python name, got {answer!r}")
         if not callable(checker):
             raise TypeError(f"checker must be callable, got {type(checker).__name__}")
+        if not isinstance(function, bool):
+            raise TypeError(f"function must be a bool, got {type(function).__name__}")
+        if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+            raise ValueError(f"points must be an int >= 1, got {points!r}")
         self.exercise = exercise
         self.name = name
         self.title = title
+        self.answer = answer
+        self.function = function
+        self.points = points
         self._checker = checker
         self._hint = textwrap.dedent(hint).strip()
         self._solution = textwrap.dedent(solution).strip()
 
+    @property
+    def label(self) -> str:
+        """``"q2 calibrate the Gaussian mechanism"``: how reports name the question."""
+        return f"{self.name} {self.title}"
+
     def evaluate(self, answer: Any) -> Result:
-        """Judge ``answer`` without printing or logging anything."""
+        """Judge ``answer`` (an object of this process) without printing anything."""
+        if is_placeholder(answer):
+            return self._result(NOT_ATTEMPTED, "replace the placeholder with your answer")
+        if self.function:
+            if not callable(answer):
+                return self._result(INCORRECT, f"expected a function, got "
+                                               f"{type(answer).__name__}")
+            return self.judge(LocalFunction(answer))
+        return self.judge(decode(encode(answer)))
+
+    def judge(self, answer: Any) -> Result:
+        """Judge an answer already in checker form: plain data (decoded), or a
+        :class:`StudentFunction` for a function question. The grader calls this."""
         if is_placeholder(answer):
             return self._result(NOT_ATTEMPTED, "replace the placeholder with your answer")
         try:
@@ -128,19 +287,23 @@ class Question:
             return self._result(NOT_ATTEMPTED, str(exc))
         except Incorrect as exc:
             return self._result(INCORRECT, str(exc))
+        except AnswerUnreachable:
+            raise
+        except Exception as exc:  # an answer of a form the checker did not foresee
+            return self._result(INCORRECT, f"an answer of this form cannot be checked "
+                                           f"({type(exc).__name__}: {exc})"[:400])
         if not isinstance(passed, str):  # a checker bug, not the student's
             raise TypeError(f"the checker of {self.exercise}.{self.name} must return the text "
                             f"of the checks that passed, got {type(passed).__name__}")
         return self._result(CORRECT, passed)
 
     def check(self, answer: Any) -> None:
-        """Judge ``answer``, print the verdict, and log it when grading."""
-        result = self.evaluate(answer)
-        print(result)
-        path = os.environ.get(GRADE_LOG_ENV)
-        if path:
-            with open(path, "a", encoding="utf-8") as fh:
-                fh.write(json.dumps(asdict(result)) + "\n")
+        """Judge ``answer`` and print the verdict (in the grader's kernels: only say that
+        the grader decides)."""
+        if os.environ.get(GRADING_ENV):
+            print(f"{self.name}: your answer is read and checked by the grader")
+            return
+        print(self.evaluate(answer))
 
     def hint(self) -> None:
         """Print a hint."""
@@ -151,7 +314,7 @@ class Question:
         print(f"Solution ({self.name}):\n{self._solution}")
 
     def _result(self, status: str, message: str) -> Result:
-        return Result(self.exercise, f"{self.name} {self.title}", status, message)
+        return Result(self.exercise, self.label, status, message)
 
     def __repr__(self) -> str:
         return f"Question({self.exercise}.{self.name}: {self.title})"

@@ -36,7 +36,8 @@ def _check_q1(answer) -> str:
 
 
 q1 = Question(
-    EXERCISE, "q1", title="count the unique people", checker=_check_q1,
+    EXERCISE, "q1", title="count the unique people",
+    answer="count", checker=_check_q1,
     hint="Form the (zip, birth_year, sex) tuple of every row and count the rows whose tuple "
          "appears once (collections.Counter helps).",
     solution="""
@@ -68,7 +69,8 @@ def _check_q2(fn) -> str:
 
 
 q2 = Question(
-    EXERCISE, "q2", title="the linkage join", checker=_check_q2,
+    EXERCISE, "q2", title="the linkage join",
+    answer="link", function=True, checker=_check_q2,
     hint="Index the auxiliary table by its quasi-identifier tuple (a dict of lists of row "
          "numbers), then keep the released rows whose tuple has exactly one entry.",
     solution="""
@@ -95,7 +97,8 @@ def _check_q3(answer) -> str:
 
 
 q3 = Question(
-    EXERCISE, "q3", title="a differencing attack", checker=_check_q3,
+    EXERCISE, "q3", title="a differencing attack",
+    answer="salary", checker=_check_q3,
     hint="Both sums contain everyone else; only one contains the target.",
     solution="""
         salary = 412_800 - 371_300
@@ -117,7 +120,8 @@ def _check_q4(answer) -> str:
 
 
 q4 = Question(
-    EXERCISE, "q4", title="noise on a difference", checker=_check_q4,
+    EXERCISE, "q4", title="noise on a difference",
+    answer="sd", checker=_check_q4,
     hint="Laplace(b) has variance 2b²; the variance of a difference of independent noises "
          "is the sum of their variances.",
     solution="""

@@ -40,7 +40,8 @@ def _check_q1(answer) -> str:
 
 
 q1 = Question(
-    EXERCISE, "q1", title="the FedAvg weights", checker=_check_q1,
+    EXERCISE, "q1", title="the FedAvg weights",
+    answer="weights", checker=_check_q1,
     hint="The objective is Σ (n_i / n) L_i(w): each client's weight is its share of all "
          "the training examples.",
     solution="""
@@ -61,12 +62,16 @@ def _random_states(k: int, seed: int):
 def _check_q2(fn) -> str:
     for k, sizes, seed in ((3, [120, 30, 50], 0), (2, [1, 1], 1), (4, [5, 0, 7, 1], 2)):
         states = _random_states(k, seed)
-        copies = [{key: t.clone() for key, t in s.items()} for s in states]
-        got = call_student(fn, states, sizes)
+        call = fn.call(states, sizes)
+        got, after = call.value, call.args[0]
         if not isinstance(got, dict) or set(got) != set(states[0]):
             raise Incorrect("return a dict with the same keys as each client's state dict")
-        for s, c in zip(states, copies, strict=True):
-            if any(not torch.equal(s[key], c[key]) for key in s):
+        if not isinstance(after, list) or len(after) != len(states) or any(
+                not isinstance(c, dict) or set(c) != set(s)
+                for s, c in zip(states, after, strict=True)):
+            raise Incorrect("your function changed the list of client states it was given")
+        for s, c in zip(states, after, strict=True):
+            if any(not torch.equal(s[key], torch.as_tensor(c[key])) for key in s):
                 raise Incorrect("your function changed a client's tensors: build new ones "
                                 "instead (writing into a tensor that is still to be read is "
                                 "what zeroed the article's model: notebook 04, bug 3)")
@@ -86,7 +91,8 @@ def _check_q2(fn) -> str:
 
 
 q2 = Question(
-    EXERCISE, "q2", title="the weighted aggregation", checker=_check_q2,
+    EXERCISE, "q2", title="the weighted aggregation",
+    answer="aggregate", function=True, checker=_check_q2,
     hint="For each key, Σ_i (n_i / n) · states[i][key]. Start each sum from a new tensor "
          "(torch.zeros_like) rather than from one of the inputs.",
     solution="""
@@ -113,7 +119,8 @@ def _check_q3(answer) -> str:
 
 
 q3 = Question(
-    EXERCISE, "q3", title="what the article's aggregation returns", checker=_check_q3,
+    EXERCISE, "q3", title="what the article's aggregation returns",
+    answer="value", checker=_check_q3,
     hint="`param.data.zero_()` sets the parameter to 0. What is `x / n * param.data` then?",
     solution="""
         value = 0.0   # zero_() first, then only multiples of that zero are added
@@ -145,7 +152,8 @@ def _check_q4(fn) -> str:
 
 
 q4 = Question(
-    EXERCISE, "q4", title="rounds to a target accuracy", checker=_check_q4,
+    EXERCISE, "q4", title="rounds to a target accuracy",
+    answer="rounds_to", function=True, checker=_check_q4,
     hint="Walk through the list with enumerate(..., start=1) and return at the first "
          "accuracy >= target.",
     solution="""

@@ -36,7 +36,8 @@ def _check_q1(answer) -> str:
 
 
 q1 = Question(
-    EXERCISE, "q1", title="encrypt by hand", checker=_check_q1,
+    EXERCISE, "q1", title="encrypt by hand",
+    answer="c", checker=_check_q1,
     hint="n = p·q, g = n + 1. c = g^m · r^n mod n²; Python's pow(base, exp, mod) does "
          "modular powers.",
     solution="""
@@ -68,7 +69,8 @@ def _check_q2(fn) -> str:
 
 
 q2 = Question(
-    EXERCISE, "q2", title="the homomorphic addition", checker=_check_q2,
+    EXERCISE, "q2", title="the homomorphic addition",
+    answer="he_add", function=True, checker=_check_q2,
     hint="The article's ⊕ in Paillier is multiplication of the two ciphertexts, modulo n².",
     solution="""
         def he_add(n, c1, c2):
@@ -95,7 +97,8 @@ def _check_q3(answer) -> str:
 
 
 q3 = Question(
-    EXERCISE, "q3", title="encode a negative float", checker=_check_q3,
+    EXERCISE, "q3", title="encode a negative float",
+    answer="m", checker=_check_q3,
     hint="round(x / precision) gives a signed integer; negative numbers are stored as n "
          "minus their absolute value.",
     solution="""
@@ -126,7 +129,8 @@ def _check_q4(answer) -> str:
 
 
 q4 = Question(
-    EXERCISE, "q4", title="a packing layout that overflows", checker=_check_q4,
+    EXERCISE, "q4", title="a packing layout that overflows",
+    answer="slot_bits", checker=_check_q4,
     hint="Each slot holds v + M with |v| <= M, so one vector puts up to 2M in a slot; a sum "
          "of S vectors up to 2·M·S. The slot needs 2·M·S < 2^b.",
     solution="""

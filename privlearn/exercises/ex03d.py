@@ -41,7 +41,8 @@ def _check_q1(fn) -> str:
 
 
 q1 = Question(
-    EXERCISE, "q1", title="additive sharing", checker=_check_q1,
+    EXERCISE, "q1", title="additive sharing",
+    answer="share", function=True, checker=_check_q1,
     hint="Draw n − 1 shares with secrets.randbelow(2**64); the last is the secret minus their "
          "sum, modulo 2**64.",
     solution="""
@@ -73,7 +74,8 @@ def _check_q2(fn) -> str:
 
 
 q2 = Question(
-    EXERCISE, "q2", title="Lagrange interpolation at 0", checker=_check_q2,
+    EXERCISE, "q2", title="Lagrange interpolation at 0",
+    answer="interpolate_at_zero", function=True, checker=_check_q2,
     hint="λ_i = Π_{j≠i} x_j / (x_j − x_i) mod p; divide by multiplying with pow(den, -1, p). "
          "The secret is Σ y_i λ_i mod p.",
     solution="""
@@ -109,7 +111,8 @@ def _check_q3(answer) -> str:
 
 
 q3 = Question(
-    EXERCISE, "q3", title="one Beaver step", checker=_check_q3,
+    EXERCISE, "q3", title="one Beaver step",
+    answer="z0", checker=_check_q3,
     hint="z_i = c_i + d·b_i + e·a_i for every party, and party 0 alone adds d·e.",
     solution="""
         z0 = 40 + 11 * 8 + 5 * 3 + 11 * 5
@@ -140,7 +143,8 @@ def _check_q4(answer) -> str:
 
 
 q4 = Question(
-    EXERCISE, "q4", title="why a dropout breaks naive masking", checker=_check_q4,
+    EXERCISE, "q4", title="why a dropout breaks naive masking",
+    answer="leftover", checker=_check_q4,
     hint="Write y0 = x0 + m01 + m02 and y1 = x1 − m01 + m12, then add them.",
     solution="""
         leftover = 250 + 7          # y0 + y1 − x0 − x1 = m02 + m12

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
 from ..dp import RDPAccountant
 from ._checks import expect_close, expect_number
-from ._core import Incorrect, Question, call_student
+from ._core import Incorrect, Question
 
 EXERCISE = "ex04"
 
@@ -31,22 +32,57 @@ def _tiny_task(seed: int):
     return model, x, y
 
 
+_Q1_STEPS = 20
+
+
+def _sgd_reference(model: nn.Linear, x, y, lr: float, steps: int) -> nn.Linear:
+    ref = nn.Linear(model.in_features, model.out_features, dtype=model.weight.dtype)
+    ref.load_state_dict(model.state_dict())
+    opt = torch.optim.SGD(ref.parameters(), lr=lr)
+    for _ in range(steps):
+        opt.zero_grad()
+        nn.functional.cross_entropy(ref(x), y).backward()
+        opt.step()
+    return ref
+
+
+def _same_weights(a: nn.Linear, b: nn.Linear) -> bool:
+    return all(torch.allclose(p.detach().double(), q.detach().double(), rtol=1e-4, atol=1e-6)
+               for p, q in zip(a.parameters(), b.parameters(), strict=True))
+
+
 def _check_q1(fn) -> str:
     model, x, y = _tiny_task(0)
     with torch.no_grad():
         loss_before = nn.functional.cross_entropy(model(x), y).item()
-    call_student(fn, model, x, y, 0.5)
-    with torch.no_grad():
-        loss_after = nn.functional.cross_entropy(model(x), y).item()
-    if loss_after >= loss_before - 1e-6:
-        raise Incorrect("the model you were given did not improve: build the optimiser over "
-                        "model.parameters(), the model being trained")
-    return (f"these checks passed: the loss of the model you were given fell from "
-            f"{loss_before:.3f} to {loss_after:.3f}")
+    trained = {}
+    for lr in (0.5, 0.05):  # two rates: code that ignores lr gives the same model twice
+        model_after = fn.call(model, x, y, lr).args[0]  # the model as the function left it
+        if not isinstance(model_after, nn.Linear) or \
+                model_after.weight.shape != model.weight.shape:
+            raise Incorrect("train the model you are given, in place")
+        with torch.no_grad():
+            loss_after = nn.functional.cross_entropy(model_after(x), y).item()
+        if loss_after >= loss_before - 1e-6:
+            raise Incorrect("the model you were given did not improve: build the optimiser "
+                            "over model.parameters(), the model being trained")
+        trained[lr] = model_after
+    if _same_weights(trained[0.5], trained[0.05]):
+        raise Incorrect("the learning rate lr makes no difference: pass it to the optimiser")
+    for lr, model_after in trained.items():
+        if _same_weights(model_after, _sgd_reference(model, x, y, lr, _Q1_STEPS)):
+            continue
+        if _same_weights(model_after, _sgd_reference(model, x, y, lr, 1)):
+            raise Incorrect(f"this is one step of SGD; the question asks for {_Q1_STEPS}")
+        raise Incorrect(f"at learning rate {lr:g}, the weights are not those of "
+                        f"{_Q1_STEPS} full-batch SGD steps on the cross-entropy loss")
+    return (f"these checks passed: at two learning rates the model you were given ends where "
+            f"{_Q1_STEPS} full-batch SGD steps take it, its loss down from {loss_before:.3f}")
 
 
 q1 = Question(
-    EXERCISE, "q1", title="train the client's own model", checker=_check_q1,
+    EXERCISE, "q1", title="train the client's own model",
+    answer="client_train_fixed", function=True, checker=_check_q1,
     hint="Create the optimiser inside the function, over the parameters of the model you "
          "are training, then run a few steps of zero_grad / loss / backward / step.",
     solution="""
@@ -62,37 +98,57 @@ q1 = Question(
 # ---------------------------------------------------------------- q2 per-example clipping
 
 
+def _clip_reference(grads: torch.Tensor, max_norm: float) -> torch.Tensor:
+    norms = grads.norm(dim=1, keepdim=True)
+    return grads * torch.clamp(max_norm / norms.clamp_min(1e-300), max=1.0)
+
+
 def _check_q2(fn) -> str:
     g = torch.Generator().manual_seed(3)
     grads = torch.randn(50, 7, generator=g) * torch.linspace(0.01, 5, 50)[:, None]
     grads[10] = 0.0
-    original = grads.clone()
-    got = call_student(fn, grads, 1.0)
-    if not torch.equal(grads, original):
-        raise Incorrect("your function changed its input; return a new tensor")
-    got = torch.as_tensor(got)
-    if got.shape != grads.shape:
-        raise Incorrect(f"return one clipped gradient per row: shape {tuple(grads.shape)}, "
-                        f"got {tuple(got.shape)}")
-    if not torch.isfinite(got).all():
-        raise Incorrect("an all-zero gradient must stay zero, not become NaN: guard the "
-                        "division")
-    norms = original.norm(dim=1, keepdim=True)
-    right = original * torch.clamp(1.0 / norms.clamp_min(1e-12), max=1.0)
-    total_clip = original * min(1.0, 1.0 / original.norm().item())
-    if torch.allclose(got, total_clip, atol=1e-6):
-        raise Incorrect("this clips the whole batch at once; DP-SGD clips each example "
-                        "(each row) separately")
-    if torch.allclose(got, original / norms.clamp_min(1e-12), atol=1e-6):
-        raise Incorrect("rows shorter than the bound must be left as they are: scale by "
-                        "min(1, C / norm), not C / norm")
-    if not torch.allclose(got, right, atol=1e-6):
-        raise Incorrect("some rows are not g · min(1, C / ||g||)")
-    return "these checks passed: each row scaled by min(1, C/||row||), zero rows kept at zero"
+    for max_norm in (1.0, 2.5):  # a bound other than 1 catches code that ignores it
+        call = fn.call(grads.clone(), max_norm)
+        after, got = call.args[0], call.value
+        if not torch.equal(torch.as_tensor(after), grads):
+            raise Incorrect("your function changed its input; return a new tensor")
+        if isinstance(got, np.ndarray) and got.dtype.kind == "f":
+            got = torch.from_numpy(got)
+        if not (torch.is_tensor(got) and got.is_floating_point()):
+            raise Incorrect(f"return a float tensor of clipped gradients, got "
+                            f"{type(got).__name__}")
+        if got.shape != grads.shape:
+            raise Incorrect(f"return one clipped gradient per row: shape "
+                            f"{tuple(grads.shape)}, got {tuple(got.shape)}")
+        if not torch.isfinite(got).all():
+            raise Incorrect("an all-zero gradient must stay zero, not become NaN: guard the "
+                            "division")
+        got, ref = got.double(), grads.double()
+        norms = ref.norm(dim=1, keepdim=True)
+        right = _clip_reference(ref, max_norm)
+
+        def close(t: torch.Tensor, got: torch.Tensor = got) -> bool:
+            return torch.allclose(got, t, rtol=1e-5, atol=1e-6)
+
+        if close(ref * min(1.0, max_norm / ref.norm().item())):
+            raise Incorrect("this clips the whole batch at once; DP-SGD clips each example "
+                            "(each row) separately")
+        if close(ref * max_norm / norms.clamp_min(1e-300)):
+            raise Incorrect("rows shorter than the bound must be left as they are: scale by "
+                            "min(1, C / norm), not C / norm")
+        if max_norm != 1.0 and close(_clip_reference(ref, 1.0)):
+            raise Incorrect("the rows are clipped to norm 1 whatever max_norm is: use the "
+                            "bound you are given")
+        if not close(right):
+            raise Incorrect(f"with max_norm = {max_norm:g}, some rows are not "
+                            "g · min(1, C / ||g||)")
+    return ("these checks passed: each row scaled by min(1, C/||row||) for two bounds, zero "
+            "rows kept at zero, the input left alone")
 
 
 q2 = Question(
-    EXERCISE, "q2", title="per-example clipping", checker=_check_q2,
+    EXERCISE, "q2", title="per-example clipping",
+    answer="clip_rows", function=True, checker=_check_q2,
     hint="Row norms: grads.norm(dim=1, keepdim=True). Factor: min(1, C / norm); "
          "torch.clamp(..., max=1.0) does the min. Avoid dividing by zero.",
     solution="""
@@ -126,7 +182,8 @@ def _check_q3(answer) -> str:
 
 
 q3 = Question(
-    EXERCISE, "q3", title="sampling rate and number of steps", checker=_check_q3,
+    EXERCISE, "q3", title="sampling rate and number of steps",
+    answer="answer", checker=_check_q3,
     hint="With Poisson sampling each example is in a batch with probability q = B / n; "
          "one epoch is n / B steps.",
     solution="""
@@ -158,7 +215,8 @@ def _check_q4(answer) -> str:
 
 
 q4 = Question(
-    EXERCISE, "q4", title="read epsilon off the accountant", checker=_check_q4,
+    EXERCISE, "q4", title="read epsilon off the accountant",
+    answer="epsilon", checker=_check_q4,
     hint="RDPAccountant().step(noise_multiplier=..., sample_rate=..., steps=...), then "
          ".get_epsilon(1e-5).",
     solution="""

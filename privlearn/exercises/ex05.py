@@ -30,11 +30,12 @@ def _check_q1(answer) -> str:
 
 
 q1 = Question(
-    EXERCISE, "q1", title="OUE's probabilities", checker=_check_q1,
+    EXERCISE, "q1", title="OUE's probabilities",
+    answer="oue_pq", checker=_check_q1,
     hint="Optimised unary encoding reports the true category's bit as 1 with probability 1/2 "
          "and every other bit as 1 with probability 1/(e^ε + 1).",
     solution="""
-        answer = (0.5, 1 / (np.exp(np.log(3)) + 1))
+        oue_pq = (0.5, 1 / (np.exp(np.log(3)) + 1))
     """,
 )
 
@@ -59,7 +60,8 @@ def _check_q2(fn) -> str:
 
 
 q2 = Question(
-    EXERCISE, "q2", title="estimate frequencies from unary reports", checker=_check_q2,
+    EXERCISE, "q2", title="estimate frequencies from unary reports",
+    answer="frequencies", function=True, checker=_check_q2,
     hint="A category's bit is 1 with probability f·p + (1 − f)·q; solve for f and plug in "
          "the observed share.",
     solution="""
@@ -82,7 +84,8 @@ def _check_q3(answer) -> str:
 
 
 q3 = Question(
-    EXERCISE, "q3", title="the Taylor residual", checker=_check_q3,
+    EXERCISE, "q3", title="the Taylor residual",
+    answer="d", checker=_check_q3,
     hint="With the Taylor approximation log 2 − y·u/2 + u²/8, the gradient of the loss in u is "
          "u/4 − y/2.",
     solution="""
@@ -111,12 +114,13 @@ def _check_q4(answer) -> str:
 
 
 q4 = Question(
-    EXERCISE, "q4", title="what each party receives in hetero-LR", checker=_check_q4,
+    EXERCISE, "q4", title="what each party receives in hetero-LR",
+    answer="received", checker=_check_q4,
     hint="The partner receives [[4d]] encrypted, but that is not the end: each party masks its "
          "encrypted gradient, the arbiter decrypts the masked values and sends them back, and "
          "the party removes its own mask.",
     solution="""
-        answer = {"bank": "its own gradient", "partner": "its own gradient",
+        received = {"bank": "its own gradient", "partner": "its own gradient",
                   "arbiter": "masked gradients"}
     """,
 )

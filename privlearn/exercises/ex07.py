@@ -47,7 +47,8 @@ def _check_q1(fn) -> str:
 
 
 q1 = Question(
-    EXERCISE, "q1", title="the loss-threshold attack", checker=_check_q1,
+    EXERCISE, "q1", title="the loss-threshold attack",
+    answer="advantage", function=True, checker=_check_q1,
     hint="Try every loss value as the threshold τ; TPR = share of members with loss <= τ, "
          "FPR = share of non-members with loss <= τ; return the largest TPR − FPR (or 0).",
     solution="""
@@ -72,7 +73,8 @@ def _check_q2(answer) -> str:
 
 
 q2 = Question(
-    EXERCISE, "q2", title="the most an attack can gain", checker=_check_q2,
+    EXERCISE, "q2", title="the most an attack can gain",
+    answer="bound", checker=_check_q2,
     hint="For an (ε, δ)-DP model, TPR − FPR <= (e^ε − 1 + 2δ)/(e^ε + 1).",
     solution="""
         bound = (np.exp(1.0) - 1 + 2e-5) / (np.exp(1.0) + 1)
@@ -96,7 +98,8 @@ def _check_q3(answer) -> str:
 
 
 q3 = Question(
-    EXERCISE, "q3", title="read ε off a privacy/utility curve", checker=_check_q3,
+    EXERCISE, "q3", title="read ε off a privacy/utility curve",
+    answer="epsilon", checker=_check_q3,
     hint="Walk the curve from the smallest ε up and stop at the first accuracy >= 0.85.",
     solution="""
         epsilon = min(e for e, a in zip(CURVE_EPS, CURVE_ACC) if a >= 0.85)
@@ -120,7 +123,8 @@ def _check_q4(fn) -> str:
 
 
 q4 = Question(
-    EXERCISE, "q4", title="reconstruction error", checker=_check_q4,
+    EXERCISE, "q4", title="reconstruction error",
+    answer="mse", function=True, checker=_check_q4,
     hint="np.mean((x_hat - x) ** 2)",
     solution="""
         def mse(x_hat, x):

@@ -19,7 +19,8 @@ PACKAGES = {"dp": "privlearn.dp", "he": "privlearn.he", "mpc": "privlearn.mpc",
             "fl": "privlearn.fl", "attacks": "privlearn.attacks", "data": "privlearn.data",
             "models": "privlearn.models", "plots": "privlearn.plots",
             "widgets": "privlearn.widgets", "environment": "privlearn.environment",
-            "course": "privlearn.course", "exercises": "privlearn.exercises"}
+            "course": "privlearn.course", "exercises": "privlearn.exercises",
+            "grading": "privlearn.grading"}
 EXTRA = {"dp": ["privlearn.dp.dpsgd"], "mpc": ["privlearn.mpc.secure_aggregation"]}
 
 EXEMPT = {  # name -> why no bad-input test applies
@@ -29,6 +30,10 @@ EXEMPT = {  # name -> why no bad-input test applies
     "exercises.CORRECT": "a constant",
     "exercises.INCORRECT": "a constant",
     "exercises.NOT_ATTEMPTED": "a constant",
+    "exercises.EXERCISES": "a constant",
+    "grading.ERROR": "a constant",
+    "grading.NotebookGrade": "a result record built by grade_notebook",
+    "grading.QuestionGrade": "a result record built by grade_notebook",
     "course.ROOT": "a constant",
     "environment.REQUIRED": "a constant",
     "environment.versions": "takes no arguments",

@@ -11,7 +11,7 @@ import pytest
 import torch
 from scipy import stats
 
-from privlearn import course, environment, plots, widgets
+from privlearn import course, environment, exercises, grading, plots, widgets
 from privlearn.exercises import INCORRECT, Question, Result
 from privlearn.exercises._checks import expect_close, expect_number, expect_sample_from
 from privlearn.fl import FedAvgHistory
@@ -121,11 +121,42 @@ CASES = [
          lambda c: course.execute_notebook(None), TypeError,
          r"path must be a path to a notebook", r"NoneType"),
     Case("exercises.Question", "a checker that is not callable",
-         lambda c: Question("ex", "q1", title="t", checker=None, hint="h", solution="s"),
+         lambda c: Question("ex", "q1", title="t", answer="a", checker=None, hint="h",
+                           solution="s"),
          TypeError, r"checker must be callable", r"NoneType"),
     Case("exercises.Question", "a hint that is not text",
-         lambda c: Question("ex", "q1", title="t", checker=str, hint=None, solution="s"),
+         lambda c: Question("ex", "q1", title="t", answer="a", checker=str, hint=None,
+                           solution="s"),
          TypeError, r"hint must be a string", r"NoneType"),
+    Case("exercises.Question", "an answer name that is not a Python name",
+         lambda c: Question("ex", "q1", title="t", answer="my answer", checker=str,
+                            hint="h", solution="s"),
+         ValueError, r"answer must be a Python name", r"'my answer'"),
+    Case("exercises.Question", "zero points",
+         lambda c: Question("ex", "q1", title="t", answer="a", checker=str, hint="h",
+                            solution="s", points=0),
+         ValueError, r"points must be an int >= 1", r"got 0"),
+    Case("exercises.questions", "an exercise id that is not one of the course's",
+         lambda c: exercises.questions("os"), ValueError, r"exercise must be one of",
+         r"'os'"),
+    Case("grading.grade_notebook", "a path instead of the notebook's bytes",
+         lambda c: grading.grade_notebook("ex.ipynb", student="s", notebook="n"), TypeError,
+         r"data must be the bytes of a notebook file", r"got str"),
+    Case("grading.grade_notebook", "a zero cell time limit",
+         lambda c: grading.grade_notebook(b"{}", student="s", notebook="n", cell_timeout=0),
+         ValueError, r"cell_timeout must be", r"got 0"),
+    Case("grading.grade_folder", "a folder that does not exist",
+         lambda c: grading.grade_folder(Path("/no/such/dir"), Path("out")), ValueError,
+         r"folder must be a folder of notebooks", r"/no/such/dir"),
+    Case("grading.grade_folder", "no workers",
+         lambda c: grading.grade_folder(Path("."), Path("out"), workers=0), ValueError,
+         r"workers must be an integer >= 1", r"got 0"),
+    Case("grading.find_notebooks", "a file instead of a folder",
+         lambda c: grading.find_notebooks(Path("/no/such/dir")), ValueError,
+         r"folder must be an existing folder", r"/no/such/dir"),
+    Case("grading.student_of", "an absolute path",
+         lambda c: grading.student_of(Path("/tmp/a.ipynb")), ValueError,
+         r"relative must be a notebook's path relative", r"/tmp/a.ipynb"),
     Case("exercises.Result", "an unknown status (KeyError when printed before)",
          lambda c: Result("ex", "q1", "wrong", "m"), ValueError, r"status must be",
          r"'wrong'"),
@@ -138,7 +169,8 @@ def test_refused(case, ctx):
 
 
 def test_a_checker_that_returns_no_text_is_a_checker_bug():
-    q = Question("ex", "q1", title="t", checker=lambda a: None, hint="h", solution="s")
+    q = Question("ex", "q1", title="t", answer="a", checker=lambda a: None, hint="h",
+                 solution="s")
     with pytest.raises(TypeError, match="must return the text of the checks"):
         q.evaluate(1.0)
 
@@ -149,7 +181,7 @@ def test_a_checker_that_returns_no_text_is_a_checker_bug():
                                     np.zeros((50, 10))])
 def test_sample_checks_fail_on_nan_empty_or_misshapen_draws(sample):
     """A NaN sample used to pass (the KS p-value was NaN, and NaN < p_min is False)."""
-    q = Question("ex", "q1", title="t", hint="h", solution="s",
+    q = Question("ex", "q1", title="t", answer="a", hint="h", solution="s",
                  checker=lambda s: (expect_sample_from(s, stats.laplace(), "the draws"),
                                     "passed")[1])
     assert q.evaluate(sample).status == INCORRECT
@@ -158,7 +190,7 @@ def test_sample_checks_fail_on_nan_empty_or_misshapen_draws(sample):
 @pytest.mark.parametrize("answer", [np.array(["2"]), np.array(True), np.array([2 + 1j]),
                                     np.array([None], dtype=object), 10**400])
 def test_numbers_that_are_not_numbers(answer):
-    q = Question("ex", "q1", title="t", hint="h", solution="s",
+    q = Question("ex", "q1", title="t", answer="a", hint="h", solution="s",
                  checker=lambda a: f"{expect_number(a, 'the answer'):g}")
     assert q.evaluate(answer).status == INCORRECT
 

@@ -1,0 +1,354 @@
+"""The grader against a class of adversarial submissions, graded in one run.
+
+Each submission below tries one thing a student could do to a grader (forge results,
+patch the checker, vandalise classmates' files, leave a daemon behind, crash, hang,
+exhaust memory, exit, malform the notebook...). The test grades them all together, as
+a teacher would, through the command line, and then checks that no unanswered or wrong
+question earned "correct", that every honest submission got exactly its marks whatever
+its classmates did, that the grader finished, and that nothing it started is still
+running.
+"""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from privlearn.course import ROOT
+from privlearn.exercises import CORRECT, INCORRECT, NOT_ATTEMPTED
+from privlearn.grading import ERROR, find_notebooks, grade_notebook, student_of
+
+SOLUTION = ROOT / "exercises" / "solutions" / "ex03b_differential_privacy.ipynb"
+BLANK = ROOT / "exercises" / "ex03b_differential_privacy.ipynb"
+EX04 = ROOT / "exercises" / "solutions" / "ex04_best_practice.ipynb"
+TOKEN = "privlearn-grading-test-daemon"
+
+
+def _edited(base: Path, edits: dict[int, str]) -> str:
+    """``base`` with code cell i's source replaced, outputs cleared."""
+    nb = nbformat.read(base, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for i, source in edits.items():
+        code[i].source = source
+    for cell in code:
+        cell.outputs, cell.execution_count = [], None
+    return nbformat.writes(nb)
+
+
+def _forger(folder: Path) -> str:
+    return _edited(BLANK, {0: BLANK_SETUP + r'''
+# 1. patch every checker and the judging code in this kernel
+import privlearn.exercises._core as core
+core.Question.judge = lambda self, answer: core.Result(self.exercise, self.label, "correct", "x")
+for q in ex.QUESTIONS:
+    q._checker = lambda answer: "these checks passed"
+# 2. forge replies on every descriptor this process holds
+import json, os, struct
+for fd in map(int, os.listdir("/proc/self/fd")):
+    for nonce in ["0", "1", "2", None]:
+        msg = json.dumps({"nonce": nonce, "ok": True, "value": 0.2996, "callable": False,
+                          "status": "correct"}).encode()
+        try:
+            os.write(fd, struct.pack(">Q", len(msg)) + msg)
+        except OSError:
+            pass
+# 3. append "correct" rows to anything that looks like a report
+for name in ("questions.csv", "grades.csv", "checks.jsonl"):
+    with open(name, "a") as fh:
+        fh.write("forger,forger.ipynb,ex03b,q1,correct,1,1,forged\n")
+'''})
+
+
+BLANK_SETUP = nbformat.read(BLANK, as_version=4).cells[1].source + "\n"
+
+
+def _daemon_spawner(out_dir: Path, sleep: float) -> str:
+    """Code that starts a grandchild in its own session, which sleeps, then rewrites the
+    grades and leaves a marker."""
+    code = (f"import os, sys, time\n"
+            f"if os.fork(): os._exit(0)\n"
+            f"os.setsid()\n"
+            f"time.sleep({sleep})\n"
+            f"open({str(out_dir / 'questions.csv')!r}, 'w').write('forged by a daemon')\n"
+            f"open({str(out_dir / 'DAEMON_WAS_HERE')!r}, 'w').write('x')\n")
+    return ("import subprocess, sys\n"
+            f"subprocess.Popen([sys.executable, '-c', {code!r}, {TOKEN!r}], "
+            "start_new_session=True)\n")
+
+
+def _daemon(out_dir: Path, *, escape_kernel: bool) -> str:
+    unset = ("import ctypes\nctypes.CDLL(None).prctl(36, 0, 0, 0, 0)  # kernel: no subreaper\n"
+             if escape_kernel else "")
+    return _edited(SOLUTION, {0: BLANK_SETUP + unset + _daemon_spawner(out_dir, 4)})
+
+
+def test_the_daemon_strikes_when_nobody_stops_it(tmp_path):
+    """The control for test_nothing_outlives_the_grader: the same daemon, outside the
+    grader, does rewrite the grades."""
+    subprocess.run([sys.executable, "-c", _daemon_spawner(tmp_path, 0.2)], check=True)
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "DAEMON_WAS_HERE").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (tmp_path / "questions.csv").read_text() == "forged by a daemon"
+
+
+def _running_daemons() -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if TOKEN.encode() in cmdline:
+                pids.append(int(entry))
+    return pids
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    root = tmp_path_factory.mktemp("class")
+    folder, out = root / "submissions", root / "grades"
+    folder.mkdir()
+    (folder / "vandal").mkdir()
+    (folder / "nested" / "deeper").mkdir(parents=True)
+    (folder / ".ipynb_checkpoints").mkdir()
+    solution = SOLUTION.read_text()
+    files = {
+        "perfect.ipynb": solution,
+        "Zoë 张.ipynb": solution,
+        "nested/deeper/ex03b.ipynb": solution,
+        ".ipynb_checkpoints/perfect-checkpoint.ipynb": "{ not a notebook",
+        "blank.ipynb": BLANK.read_text(),
+        "forger.ipynb": _forger(folder),
+        # deletes and overwrites classmates' files, knowing where they are
+        "vandal/ex03b.ipynb": _edited(SOLUTION, {0: BLANK_SETUP + (
+            "import pathlib\n"
+            f"root = pathlib.Path({str(folder)!r})\n"
+            "for p in root.rglob('*.ipynb'):\n"
+            "    if 'vandal' not in str(p):\n"
+            "        p.write_text('{}')\n"
+            "(root / 'blank.ipynb').unlink(missing_ok=True)\n")}),
+        "daemon.ipynb": _daemon(out, escape_kernel=False),
+        "escaper.ipynb": _daemon(out, escape_kernel=True),
+        "malformed_cells.ipynb": json.dumps({"cells": "nope", "metadata": {}}),
+        "malformed_source.ipynb": json.dumps({
+            "cells": [{"cell_type": "code", "source": 5, "metadata": {}}],
+            "metadata": {"privlearn": {"exercise": "ex03b"}}, "nbformat": 4}),
+        "not_json.ipynb": "{ not json",
+        "no_metadata.ipynb": json.dumps({**json.loads(solution), "metadata": {}}),
+        "unknown_exercise.ipynb": json.dumps({**json.loads(solution), "metadata": {
+            "privlearn": {"exercise": "os"}}}),
+        # an endless loop in the q2 cell: that cell is skipped, the rest graded
+        "loops.ipynb": _edited(SOLUTION, {2: "while True:\n    pass"}),
+        # a function that never returns: q1 incorrect, the others graded in a fresh kernel
+        "hangs.ipynb": _edited(SOLUTION, {1: "def laplace_mech(value, sensitivity, epsilon, "
+                                             "rng):\n    while True:\n        pass\n"}),
+        "memory_hog.ipynb": _edited(SOLUTION, {0: BLANK_SETUP + "hog = bytearray(8 * 2**30)\n"}),
+        "exits.ipynb": _edited(SOLUTION, {3: "import os\nos._exit(0)"}),
+        # the Laplace mechanism without its return: incorrect, not "not attempted"
+        "forgot_return.ipynb": _edited(SOLUTION, {1: "def laplace_mech(value, sensitivity, "
+                                                     "epsilon, rng):\n    value + rng.laplace("
+                                                     "0.0, sensitivity / epsilon)\n"}),
+        # ex04's solution under ex03b's file name: graded as ex04, by its metadata
+        "renamed/ex03b_differential_privacy.ipynb": EX04.read_text(),
+    }
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "privlearn.grading", str(folder),
+                           "--out-dir", str(out), "--timeout", "120", "--cell-timeout", "5",
+                           "--memory", "1536", "--workers", "2"],
+                          capture_output=True, text=True, timeout=600)
+    seconds = time.monotonic() - start
+    time.sleep(6)  # longer than the daemons sleep before they strike
+    rows = list(csv.DictReader((out / "questions.csv").open(encoding="utf-8")))
+    return {"proc": proc, "rows": rows, "out": out, "folder": folder, "seconds": seconds}
+
+
+def _status(graded, notebook):
+    return {r["question"].split()[0]: r["status"] for r in graded["rows"]
+            if r["notebook"] == notebook and r["status"] != "note"}
+
+
+def test_the_grader_completes_and_says_what_it_could_not_grade(graded_class):
+    proc = graded_class["proc"]
+    assert proc.returncode == 1, proc.stderr  # malformed notebooks: graded, not in full
+    notebooks = {r["notebook"] for r in graded_class["rows"]}
+    assert len(notebooks) == 19  # every file, checkpoints skipped
+    assert not any("checkpoint" in n for n in notebooks)
+
+
+def test_honest_submissions_get_exactly_their_marks(graded_class):
+    for nb in ("perfect.ipynb", "Zoë 张.ipynb", "nested/deeper/ex03b.ipynb",
+               "vandal/ex03b.ipynb", "daemon.ipynb", "escaper.ipynb", "memory_hog.ipynb"):
+        assert _status(graded_class, nb) == {f"q{i}": CORRECT for i in range(1, 6)}, nb
+    assert _status(graded_class, "blank.ipynb") == {f"q{i}": NOT_ATTEMPTED
+                                                    for i in range(1, 6)}
+    students = {r["notebook"]: r["student"] for r in graded_class["rows"]}
+    assert students["Zoë 张.ipynb"] == "Zoë 张"
+    assert students["nested/deeper/ex03b.ipynb"] == "nested"
+    assert students["vandal/ex03b.ipynb"] == "vandal"
+
+
+def test_forged_and_patched_answers_earn_nothing(graded_class):
+    assert _status(graded_class, "forger.ipynb") == {f"q{i}": NOT_ATTEMPTED
+                                                     for i in range(1, 6)}
+    assert not any(r["message"] == "forged" for r in graded_class["rows"])
+
+
+def test_nothing_outlives_the_grader(graded_class):
+    for nb in ("daemon.ipynb", "escaper.ipynb"):  # the daemons did start
+        assert not [r for r in graded_class["rows"] if r["notebook"] == nb
+                    and r["status"] == "note"], nb
+    assert _running_daemons() == []
+    assert not (graded_class["out"] / "DAEMON_WAS_HERE").exists()
+    assert graded_class["rows"] and "forged" not in (graded_class["out"] /
+                                                     "questions.csv").read_text()
+
+
+def test_malformed_notebooks_get_an_error_row(graded_class):
+    errors = {r["notebook"]: r["message"] for r in graded_class["rows"]
+              if r["question"] == "(notebook)" and r["status"] == ERROR}
+    assert "no list of cells" in errors["malformed_cells.ipynb"]
+    assert "cell 0: its source should be text, got int" in errors["malformed_source.ipynb"]
+    assert "not valid JSON" in errors["not_json.ipynb"]
+    assert "no privlearn exercise id" in errors["no_metadata.ipynb"]
+    assert "unknown exercise id 'os'" in errors["unknown_exercise.ipynb"]
+    assert set(errors) == {"malformed_cells.ipynb", "malformed_source.ipynb", "not_json.ipynb",
+                           "no_metadata.ipynb", "unknown_exercise.ipynb"}
+
+
+def test_a_hung_cell_or_function_costs_only_its_question(graded_class):
+    loops = _status(graded_class, "loops.ipynb")
+    assert loops == {"q1": CORRECT, "q2": NOT_ATTEMPTED, "q3": CORRECT, "q4": CORRECT,
+                     "q5": CORRECT}
+    hangs = _status(graded_class, "hangs.ipynb")
+    assert hangs == {"q1": INCORRECT, "q2": CORRECT, "q3": CORRECT, "q4": CORRECT,
+                     "q5": CORRECT}
+    message = next(r["message"] for r in graded_class["rows"]
+                   if r["notebook"] == "hangs.ipynb" and r["question"].startswith("q1"))
+    assert "did not return within 5 s" in message
+    notes = [r["message"] for r in graded_class["rows"]
+             if r["notebook"] == "loops.ipynb" and r["status"] == "note"]
+    assert any("ran past the time limit of 5 s" in n for n in notes)
+
+
+def test_exit_memory_and_a_missing_return(graded_class):
+    assert _status(graded_class, "exits.ipynb") == {
+        "q1": CORRECT, "q2": CORRECT, "q3": NOT_ATTEMPTED, "q4": CORRECT, "q5": CORRECT}
+    notes = [r["message"] for r in graded_class["rows"]
+             if r["notebook"] in ("exits.ipynb", "memory_hog.ipynb") and r["status"] == "note"]
+    assert any("ended the kernel" in n for n in notes)
+    assert any("MemoryError" in n for n in notes)
+    assert _status(graded_class, "forgot_return.ipynb")["q1"] == INCORRECT
+    assert any("does your function `return` its result?" in r["message"]
+               for r in graded_class["rows"] if r["notebook"] == "forgot_return.ipynb")
+
+
+def test_the_exercise_comes_from_metadata_not_the_file_name(graded_class):
+    rows = [r for r in graded_class["rows"]
+            if r["notebook"] == "renamed/ex03b_differential_privacy.ipynb"]
+    assert {r["exercise"] for r in rows} == {"ex04"}
+    assert [r["status"] for r in rows] == [CORRECT] * 4
+
+
+def test_reports_agree(graded_class):
+    out, rows = graded_class["out"], graded_class["rows"]
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["complete"] is False
+    by_nb = {n["notebook"]: n for n in report["notebooks"]}
+    assert by_nb["perfect.ipynb"]["points"] == by_nb["perfect.ipynb"]["max_points"] == 5
+    assert by_nb["blank.ipynb"]["points"] == 0
+    for nb in by_nb.values():
+        question_rows = [r for r in rows if r["notebook"] == nb["notebook"]
+                         and r["question"] != "(notebook)"]
+        assert nb["points"] == sum(int(r["points"]) for r in question_rows)
+        assert [q["status"] for q in nb["questions"]] == [r["status"] for r in question_rows]
+    totals = {r["student"]: r for r in csv.DictReader((out / "totals.csv").open(
+        encoding="utf-8"))}
+    assert totals["perfect"]["points"] == "5" and totals["perfect"]["complete"] == "yes"
+    assert totals["not_json"]["complete"] == "no"
+    suites = ET.parse(out / "junit.xml").getroot().findall("testsuite")
+    assert len(suites) == len(by_nb)
+    for suite in suites:
+        nb = by_nb[suite.get("name").split("/", 1)[1]]
+        cases = suite.findall("testcase")
+        failed = sum(c.find("failure") is not None for c in cases)
+        assert failed == int(suite.get("failures")) == sum(
+            q["status"] in (INCORRECT, NOT_ATTEMPTED) for q in nb["questions"])
+        assert sum(c.find("error") is not None for c in cases) == int(suite.get("errors"))
+
+
+def test_grading_one_class_took_reasonable_time(graded_class):
+    # 19 notebooks, two of which hang for the 5 s cell limit: a regression guard on
+    # the restart logic, not a benchmark (benchmarks/bench_grading.py measures speed)
+    assert graded_class["seconds"] < 240
+
+
+# --- single notebooks and the command line ------------------------------------------
+
+
+def test_a_perfect_notebook_alone(tmp_path):
+    grade = grade_notebook(SOLUTION.read_bytes(), student="s", notebook="s.ipynb")
+    assert grade.complete and grade.points == grade.max_points == 5 and not grade.notes
+
+
+def test_exit_status_and_fail_under(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "perfect.ipynb").write_text(SOLUTION.read_text())
+    (folder / "half.ipynb").write_text(_edited(SOLUTION, {1: "", 4: ""}))
+
+    def run(*extra):
+        return subprocess.run([sys.executable, "-m", "privlearn.grading", str(folder),
+                               "--out-dir", str(tmp_path / "g"), *extra],
+                              capture_output=True, text=True).returncode
+
+    assert run() == 0
+    assert run("--fail-under", "0.5") == 0
+    assert run("--fail-under", "0.7") == 3  # half.ipynb has 3 of 5
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nope"], "DIR must be a folder"),
+    ([".", "--timeout", "0"], "--timeout must be > 0"),
+    ([".", "--workers", "0"], "--workers must be >= 1"),
+    ([".", "--memory", "10"], "--memory must be at least 256"),
+    ([".", "--fail-under", "2"], "--fail-under must be a fraction"),
+])
+def test_command_line_refuses_bad_arguments(tmp_path, args, message):
+    args = [str(tmp_path / a) if a in ("nope", ".") else a for a in args]
+    proc = subprocess.run([sys.executable, "-m", "privlearn.grading", *args],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and message in proc.stderr
+
+
+def test_an_empty_folder_is_refused(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "privlearn.grading", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "holds no .ipynb files" in proc.stderr
+
+
+def test_the_old_command_still_works(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "privlearn.exercises", "grade",
+                           str(tmp_path / "nope")], capture_output=True, text=True)
+    assert proc.returncode == 2 and "DIR must be a folder" in proc.stderr
+
+
+def test_finding_notebooks_and_students(tmp_path):
+    for name in ("b.ipynb", "a/x.ipynb", ".hidden/y.ipynb", "__MACOSX/z.ipynb", "c.IPYNB",
+                 "notes.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    found = [p.relative_to(tmp_path).as_posix() for p in find_notebooks(tmp_path)]
+    assert found == ["a/x.ipynb", "b.ipynb", "c.IPYNB"]
+    assert [student_of(Path(p)) for p in ("a/x.ipynb", "b.ipynb")] == ["a", "b"]

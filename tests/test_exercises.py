@@ -5,6 +5,7 @@ tests/test_grading.py."""
 
 import math
 
+import gmpy2
 import nbformat
 import numpy as np
 import pytest
@@ -30,6 +31,10 @@ from privlearn.exercises import (
 
 def _not_implemented(*args):
     raise NotImplementedError
+
+
+def _sig4(x):  # rounded to the 4 significant digits the questions ask for
+    return float(f"{x:.4g}")
 
 
 def _truncated_laplace(v, s, e, rng):  # rejection: the law cut off at 5 scale units
@@ -70,6 +75,9 @@ CASES = {
     },
     ex03b.q2: {
         "right": analytic_gaussian_sigma(sensitivity=5, epsilon=1, delta=1e-6),
+        "also_right": [_sig4(analytic_gaussian_sigma(sensitivity=5, epsilon=1, delta=1e-6)),
+                       np.float32(analytic_gaussian_sigma(sensitivity=5, epsilon=1,
+                                                          delta=1e-6))],
         "wrong": [analytic_gaussian_sigma(sensitivity=1, epsilon=1, delta=1e-6),
                   5 * math.sqrt(2 * math.log(1.25e6)), 1.0, "3.0", float("nan")],
         "blank": None,
@@ -77,7 +85,9 @@ CASES = {
     ex03b.q3: {
         "right": (2.0, advanced_composition(epsilon=0.1, delta=1e-7, k=20,
                                             delta_slack=1e-6)[0]),
-        "wrong": [(2.0, math.sqrt(40 * math.log(1e6)) * 0.1), (0.1, 2.5), 2.0, (2.0,)],
+        "also_right": [[2, 2.561], (np.float64(2.0), torch.tensor(2.5608, dtype=torch.float64))],
+        "wrong": [(2.0, math.sqrt(40 * math.log(1e6)) * 0.1), (0.1, 2.5), 2.0, (2.0,),
+                  (2.0, 2.56), (2.0, 2.57)],
         "blank": None,
     },
     ex03b.q4: {
@@ -89,7 +99,8 @@ CASES = {
     },
     ex03b.q5: {
         "right": math.log(20) / 10,
-        "wrong": [math.sqrt(2) / 10, 0.1, 0.29],
+        "also_right": [0.2996, np.float32(math.log(20) / 10), "x" and 0.29957],
+        "wrong": [math.sqrt(2) / 10, 0.1, 0.29, 0.30, 0.2995, 0.2997],
         "blank": Ellipsis,
     },
 }
@@ -149,6 +160,9 @@ def _eps_q4(method):
 
 CASES.update({
     ex03a.q1: {"right": [0.6, 0.15, 0.25],
+               "also_right": [np.array([120, 30, 50]) / 200, torch.tensor([0.6, 0.15, 0.25],
+                                                                          dtype=torch.float64),
+                              (0.6, 0.15, 0.25)],
                "wrong": [[1 / 3] * 3, [120, 30, 50], [0.5, 0.25, 0.25], [0.6, 0.4], "abc"],
                "blank": None},
     ex03a.q2: {"right": _weighted,
@@ -156,7 +170,9 @@ CASES.update({
                          lambda st, sz: {k: sum(s[k] for s in st) / len(st) for k in st[0]},
                          lambda st, sz: st[0], lambda st, sz: 1 / 0],
                "blank": _not_implemented},
-    ex03a.q3: {"right": 0.0, "wrong": [3.0, 1.0, "0"], "blank": None},
+    ex03a.q3: {"right": 0.0, "also_right": [0, np.float64(0.0), torch.tensor(0.0),
+                                            gmpy2.mpfr(0)],
+               "wrong": [3.0, 1.0, "0"], "blank": None},
     ex03a.q4: {"right": _rounds_to,
                "wrong": [lambda a, t: next((r for r, x in enumerate(a) if x >= t), None),
                          lambda a, t: next((r for r, x in enumerate(a, 1) if x > t), None),
@@ -187,23 +203,33 @@ CASES.update({
                                           1e-12)))],
               "blank": _not_implemented},
     ex04.q3: {"right": (256 / 60_000, round(15 * 60_000 / 256)),
-              "wrong": [(256, 3516), (256 / 60_000, 15), (0.01, 3516), 0.004],
+              "also_right": [(0.004267, 3516), (np.float64(256 / 60_000), np.int64(3516)),
+                             [256 / 60_000, 3516.0]],
+              "wrong": [(256, 3516), (256 / 60_000, 15), (0.01, 3516), 0.004,
+                        (256 / 60_000, 3515), (256 / 60_000, 3517), (0.00427, 3516)],
               "blank": None},
-    ex04.q4: {"right": _eps_q4("improved"), "wrong": [_eps_q4("classic"), 3.01, "1.28"],
+    ex04.q4: {"right": _eps_q4("improved"), "also_right": [1.281, np.float64(1.2813)],
+              "wrong": [_eps_q4("classic"), 3.01, "1.28", 1.28, 1.282],
               "blank": None},
 })
 
 _N = 143  # ex03c q1: p = 11, q = 13
 CASES.update({
     ex03c.q1: {"right": pow(_N + 1, 7, _N**2) * pow(5, _N, _N**2) % _N**2,
+               "also_right": [gmpy2.powmod(_N + 1, 7, _N**2) * gmpy2.powmod(5, _N, _N**2)
+                              % _N**2, np.int64(pow(_N + 1, 7, _N**2) * pow(5, _N, _N**2)
+                                                % _N**2)],
                "wrong": [pow(_N + 1, 7, _N**2) * pow(5, _N, _N) % _N**2,
                          pow(_N + 1, 7, _N**2) * pow(5, _N, _N**2), 42, "c"],
                "blank": None},
     ex03c.q2: {"right": lambda n, a, b: a * b % (n * n),
+               "also_right": [lambda n, a, b: gmpy2.mpz(a) * b % (n * n),
+                              lambda n, a, b: np.int64(a * b % (n * n))],
                "wrong": [lambda n, a, b: a + b, lambda n, a, b: a * b,
                          lambda n, a, b: (a + b) % (n * n), lambda n, a, b: float(a * b)],
                "blank": _not_implemented},
-    ex03c.q3: {"right": 999_997, "wrong": [-6, 6, 1_000_003 - 1.5, 999_998], "blank": None},
+    ex03c.q3: {"right": 999_997, "also_right": [np.int64(999_997), 999_997.0],
+               "wrong": [-6, 6, 1_000_003 - 1.5, 999_998], "blank": None},
     ex03c.q4: {"right": 10, "wrong": [8, 9, 11, 12, 300], "blank": None},
 })
 
@@ -212,6 +238,13 @@ def _share(secret, n):
     import secrets
 
     parts = [secrets.randbelow(2**64) for _ in range(n - 1)]
+    return [*parts, (secret - sum(parts)) % 2**64]
+
+
+def _share_from(secret, n, bound):  # random, but not uniform over the ring
+    import secrets
+
+    parts = [secrets.randbelow(bound) for _ in range(n - 1)]
     return [*parts, (secret - sum(parts)) % 2**64]
 
 
@@ -227,14 +260,21 @@ CASES.update({
                "wrong": [lambda s, n: [s] + [0] * (n - 1),                # not random
                          lambda s, n: [7] * (n - 1) + [(s - 7 * (n - 1)) % 2**64],
                          lambda s, n: [1] * n,
-                         lambda s, n: _share(s, n)[:-1]],
+                         lambda s, n: _share(s, n)[:-1],
+                         lambda s, n: _share_from(s, n, 2**63),   # top bit never set
+                         lambda s, n: _share_from(s, n, 2**32)],  # a quarter of the ring
+               "also_right": [lambda s, n: tuple(_share(s, n)),
+                              lambda s, n: np.array(_share(s, n), dtype=np.uint64),
+                              lambda s, n: [gmpy2.mpz(x) for x in _share(s, n)]],
                "blank": _not_implemented},
     ex03d.q2: {"right": _interpolate,
                "wrong": [lambda sh, p: sum(y for _, y in sh) % p,
                          lambda sh, p: sh[0][1]],
                "blank": _not_implemented},
-    ex03d.q3: {"right": 198, "wrong": [143, 40 + 11 * 3 + 5 * 8 + 55, 0], "blank": None},
-    ex03d.q4: {"right": 257, "wrong": [0, 1257, -257, 2**64 - 257, 250], "blank": None},
+    ex03d.q3: {"right": 198, "also_right": [198 + 2**64, np.int64(198), gmpy2.mpz(198), 198.0],
+               "wrong": [143, 40 + 11 * 3 + 5 * 8 + 55, 0], "blank": None},
+    ex03d.q4: {"right": 257, "also_right": [257 - 2**64, np.uint64(257), gmpy2.mpz(257)],
+               "wrong": [0, 1257, -257, 2**64 - 257, 250], "blank": None},
 })
 
 
@@ -257,7 +297,11 @@ def _advantage(lm, ln):
 
 CASES.update({
     ex01.q1: {"right": 6, "wrong": [7, 8, 2, "6"], "blank": None},
-    ex01.q2: {"right": _link, "wrong": [_link_any, lambda r, a, q: {}, lambda r, a, q: [0]],
+    ex01.q2: {"right": _link,
+              "wrong": [_link_any, lambda r, a, q: {}, lambda r, a, q: [0],
+                        lambda r, a, q: _link(ex01._Q2_RELEASED, ex01._Q2_AUX,
+                                              ["zip", "sex"]),     # hard-coded answer
+                        lambda r, a, q: _link(r, a, q[:2])],       # only two columns
               "blank": _not_implemented},
     ex01.q3: {"right": 41_500, "wrong": [784_100, -41_500, 0], "blank": None},
     ex01.q4: {"right": 240_000.0,
@@ -395,3 +439,41 @@ def test_unbalanced_markers_are_refused(source):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
     with pytest.raises(ValueError, match="SOLUTION"):
         student_version(nb)
+
+
+# --- the power of the statistical checks ----------------------------------------------
+
+
+def test_the_power_stated_in_the_docstrings():
+    from privlearn.exercises._checks import laplace_test_power, uniform_bits_test_power
+
+    power = laplace_test_power(8000, 5e-7)  # ex03b q1: two settings at 5e-7 each
+    assert power["scale x0.9"] < 2e-5 and power["scale x1.1"] < 6e-4  # ±10%: >= 0.999
+    assert power["shift 0.1b"] < 7e-4 and power["truncated at 5b"] == 0.0
+    assert power["exact 1%"] < 1e-30
+    assert uniform_bits_test_power(1200) < 6e-7  # ex03d q1: 400 sharings into 3
+
+
+def test_the_laplace_check_against_right_and_wrong_samplers():
+    """Seeded simulation of what the power computation predicts: 100 right samples all
+    pass (false-reject rate 5e-7 each), and of 100 samples of each wrong kind at most 2
+    pass (each is missed with probability <= 6.1e-4: P(3 or more of 100) < 4e-6)."""
+    from privlearn.exercises._checks import expect_laplace
+    from privlearn.exercises._core import Incorrect
+
+    rng = np.random.default_rng(20261126)
+    samplers = {
+        "right": lambda: rng.laplace(3.0, 4.0, 8000),
+        "x0.9": lambda: rng.laplace(3.0, 3.6, 8000),
+        "x1.1": lambda: rng.laplace(3.0, 4.4, 8000),
+        "shift": lambda: rng.laplace(3.4, 4.0, 8000),
+        "gaussian": lambda: rng.normal(3.0, 4.0 * math.sqrt(math.pi / 2), 8000),  # same E|x|
+    }
+    for name, draw in samplers.items():
+        failures = 0
+        for _ in range(100):
+            try:
+                expect_laplace(draw(), 3.0, 4.0, "x", alpha=5e-7)
+            except Incorrect:
+                failures += 1
+        assert failures == 0 if name == "right" else failures >= 98, (name, failures)

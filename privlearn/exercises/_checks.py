@@ -9,11 +9,12 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from .._validation import check_real
+from .._validation import check_int, check_real
 from ._core import Incorrect
 
-__all__ = ["LAPLACE_DRAWS", "expect_close", "expect_laplace", "expect_number",
-           "expect_sample_from", "laplace_test_power"]
+__all__ = ["LAPLACE_DRAWS", "close_to", "expect_close", "expect_integer", "expect_laplace",
+           "expect_number", "expect_sample_from", "expect_uniform_bits", "laplace_test_power",
+           "uniform_bits_test_power"]
 
 
 def expect_number(answer: Any, what: str) -> float:
@@ -43,15 +44,46 @@ def expect_number(answer: Any, what: str) -> float:
     return value
 
 
-def expect_close(value: float, expected: float, what: str, *, rel: float = 1e-6) -> None:
-    """Incorrect unless ``value`` is within relative tolerance ``rel`` of ``expected``
-    (absolute tolerance ``rel``·1e-3 near 0)."""
-    rel = check_real("rel", rel, low=0.0)
+def close_to(value: float, expected: float, *, digits: int = 4) -> bool:
+    """Whether ``value`` agrees with ``expected`` to ``digits`` significant digits: within
+    half a unit of the last of them, so the expected value rounded to that precision (as a
+    notebook prints it) counts, and nothing further away does."""
+    digits = check_int("digits", digits, low=1)
     value, expected = float(value), float(expected)
-    if not math.isclose(value, expected, rel_tol=rel, abs_tol=rel * 1e-3):
-        off = (f"off by {abs(value / expected - 1):.1%}" if expected != 0
-               else f"off by {abs(value):.3g}")
-        raise Incorrect(f"{what} is {value:.6g}, which is not the expected value ({off})")
+    if expected == 0:
+        return abs(value) <= 0.5 * 10.0 ** -digits
+    unit = 10.0 ** (math.floor(math.log10(abs(expected))) - digits + 1)
+    return abs(value - expected) <= 0.5 * unit * (1 + 1e-9)
+
+
+def expect_close(value: float, expected: float, what: str, *, digits: int = 4) -> None:
+    """Incorrect unless ``value`` agrees with ``expected`` to ``digits`` significant digits
+    (:func:`close_to`). The message does not say how far off, or in which direction: that
+    would give the expected value away."""
+    if not close_to(value, expected, digits=digits):
+        raise Incorrect(f"{what} = {float(value):.6g} is not right (to {digits} significant "
+                        "digits)")
+
+
+def expect_integer(answer: Any, what: str) -> int:
+    """The answer as a Python int, or Incorrect saying what it was instead.
+
+    Integers of any type count (numpy, gmpy2, one-element integer arrays and tensors), and
+    so does a float holding a whole number below 2^53 (``198.0``); a bool does not."""
+    value = answer
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuO":
+        value = value.reshape(()).item()
+    if hasattr(value, "detach") and hasattr(value, "numel") and value.numel() == 1 and \
+            not value.is_floating_point():
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)):
+        raise Incorrect(f"{what} should be a whole number, got a bool")
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    number = expect_number(answer, what)
+    if number != int(number) or abs(number) >= 2**53:
+        raise Incorrect(f"{what} should be a whole number, got {number!r}")
+    return int(number)
 
 
 def expect_sample_from(sample: np.ndarray, law: stats.rv_continuous, what: str,
@@ -182,3 +214,42 @@ def expect_laplace(draws: Any, loc: float, scale: float, what: str, *,
                         "Laplace noise has no bound")
     expect_sample_from(arr, stats.laplace(loc=loc, scale=scale), what,
                        p_min=alpha / _LAPLACE_TESTS)
+
+
+# ------------------------------------------------------------------ uniform ring elements
+
+
+def _bit_bounds(n: int, bits: int, alpha: float) -> tuple[float, float]:
+    a = alpha / bits  # Bonferroni over the bit positions
+    return stats.binom.ppf(a / 2, n, 0.5), stats.binom.isf(a / 2, n, 0.5)
+
+
+def uniform_bits_test_power(n: int, bits: int = 64, alpha: float = 1e-6,
+                            p_one: float = 0.35) -> float:
+    """Probability that :func:`expect_uniform_bits` misses one bit position that is 1 with
+    probability ``p_one`` instead of 1/2 (exact: its count of ones is Binomial(n, p_one))."""
+    lo, hi = _bit_bounds(n, bits, alpha)
+    return float(stats.binom.cdf(hi, n, p_one) - stats.binom.cdf(lo - 1, n, p_one))
+
+
+def expect_uniform_bits(values: Any, bits: int, what: str, *, alpha: float = 1e-6) -> None:
+    """Incorrect unless every bit of ``values`` (integers in [0, 2^bits)) is 1 about half
+    the time, as it is for uniform draws from Z_2^bits.
+
+    Each bit position's count of ones is tested against Binomial(n, 1/2), two-sided, at
+    ``alpha`` / ``bits`` (Bonferroni), so uniform draws fail with probability at most
+    ``alpha``. Shares drawn from a smaller range (``randbelow(2**32)``, ``2**63``), from a
+    few values, or with a stuck bit fail. Power at n = 1,200 values, 64 bits and
+    ``alpha`` = 1e-6: a single bit that is 1 with probability 0.35 (or 0.65) is missed with
+    probability 5.5e-07 (:func:`uniform_bits_test_power`); a constant bit never.
+    """
+    ints = [int(v) for v in values]
+    if any(not 0 <= v < 2**bits for v in ints):
+        raise Incorrect(f"{what}: every value must lie in [0, 2^{bits})")
+    n = len(ints)
+    lo, hi = _bit_bounds(n, bits, alpha)
+    for bit in range(bits):
+        ones = sum((v >> bit) & 1 for v in ints)
+        if not lo <= ones <= hi:
+            raise Incorrect(f"{what}: bit {bit} is 1 in {ones} of {n} values, not about half: "
+                            f"the values are not uniform over Z_2^{bits}")

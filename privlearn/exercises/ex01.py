@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..attacks import linkage_attack
-from ._checks import expect_close, expect_number
+from ._checks import close_to, expect_close, expect_integer, expect_number
 from ._core import Incorrect, Question, call_student
 
 EXERCISE = "ex01"
@@ -23,7 +25,7 @@ TABLE = {
 
 
 def _check_q1(answer) -> str:
-    count = expect_number(answer, "count")
+    count = expect_integer(answer, "count")
     keys = list(zip(TABLE["zip"], TABLE["birth_year"], TABLE["sex"], strict=True))
     right = sum(keys.count(k) == 1 for k in keys)
     if count == len(set(keys)):
@@ -53,19 +55,38 @@ _Q2_AUX = {"zip": [1, 1, 2, 2, 4, 5], "sex": ["F", "M", "F", "F", "M", "M"],
            "name": ["Ann", "Bob", "Cy", "Di", "Ed", "Flo"]}
 
 
+def _q2_random_case(seed: int) -> tuple[dict, dict, list[str]]:
+    """A second town: 12 released rows, 15 auxiliary ones, three quasi-identifiers, so
+    that an answer written for the example's tables does not carry over."""
+    rng = np.random.default_rng(seed)
+    released = {"zip": rng.integers(1, 5, 12).tolist(), "sex": rng.choice(["F", "M"], 12)
+                .tolist(), "age": rng.integers(30, 33, 12).tolist()}
+    auxiliary = {"zip": rng.integers(1, 5, 15).tolist(), "sex": rng.choice(["F", "M"], 15)
+                 .tolist(), "age": rng.integers(30, 33, 15).tolist(),
+                 "name": [f"person {i}" for i in range(15)]}
+    return released, auxiliary, ["zip", "age", "sex"]
+
+
 def _check_q2(fn) -> str:
-    got = call_student(fn, {k: list(v) for k, v in _Q2_RELEASED.items()},
-                       {k: list(v) for k, v in _Q2_AUX.items()}, ["zip", "sex"])
-    right = linkage_attack(_Q2_RELEASED, _Q2_AUX, quasi_identifiers=["zip", "sex"]).matches
-    if not isinstance(got, dict):
-        raise Incorrect("return a dict: released row -> the one auxiliary row it matches")
-    got = {int(k): int(v) for k, v in got.items()}
-    if 2 in got:
-        raise Incorrect("row 2 matches two auxiliary rows (Cy and Di): an ambiguous match "
-                        "identifies nobody, leave it out")
-    if got != right:
-        raise Incorrect(f"expected {right}, got {got}")
-    return "these checks passed: rows matching exactly one auxiliary row, and only those"
+    cases = [(_Q2_RELEASED, _Q2_AUX, ["zip", "sex"]), _q2_random_case(11),
+             _q2_random_case(12)]
+    for i, (released, auxiliary, qi) in enumerate(cases):
+        got = call_student(fn, {k: list(v) for k, v in released.items()},
+                           {k: list(v) for k, v in auxiliary.items()}, list(qi))
+        right = linkage_attack(released, auxiliary, quasi_identifiers=qi).matches
+        if not isinstance(got, dict) or not all(
+                isinstance(k, int) and isinstance(v, int) for k, v in got.items()):
+            raise Incorrect("return a dict: released row index -> the index of the one "
+                            "auxiliary row it matches")
+        if i == 0 and 2 in got:
+            raise Incorrect("row 2 matches two auxiliary rows (Cy and Di): an ambiguous "
+                            "match identifies nobody, leave it out")
+        if got != right:
+            wrong = sorted(set(got) ^ set(right) | {k for k in got if got[k] != right.get(k)})
+            where = "the example's tables" if i == 0 else f"another town ({len(qi)} columns)"
+            raise Incorrect(f"on {where}, your matches are wrong for released rows {wrong}")
+    return ("these checks passed: rows matching exactly one auxiliary row, and only those, on "
+            "the example and on two other towns")
 
 
 q2 = Question(
@@ -88,7 +109,7 @@ q2 = Question(
 
 
 def _check_q3(answer) -> str:
-    value = expect_number(answer, "salary")
+    value = expect_integer(answer, "salary")
     if value == 412_800 + 371_300:
         raise Incorrect("subtract the answers, do not add them")
     if value != 412_800 - 371_300:
@@ -110,10 +131,10 @@ def _check_q4(answer) -> str:
     sd = expect_number(answer, "sd")
     b = 60_000 / 0.5
     right = 2 * b                                  # Var = 2·(2b²) = 4b²
-    if math.isclose(sd, math.sqrt(2) * b, rel_tol=1e-6):
+    if close_to(sd, math.sqrt(2) * b):
         raise Incorrect("that is the standard deviation of *one* Laplace noise; the "
                         "difference adds two independent ones")
-    if math.isclose(sd, 2 * math.sqrt(2) * b, rel_tol=1e-6):
+    if close_to(sd, 2 * math.sqrt(2) * b):
         raise Incorrect("standard deviations do not add; variances do")
     expect_close(sd, right, "sd")
     return f"these checks passed: sqrt(2 · 2b²) = 2b = {right:,.0f}"

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..dp import advanced_composition, analytic_gaussian_sigma, basic_composition
-from ._checks import LAPLACE_DRAWS, expect_close, expect_laplace, expect_number
+from ._checks import LAPLACE_DRAWS, close_to, expect_close, expect_laplace, expect_number
 from ._core import Incorrect, Question, call_student
 
 EXERCISE = "ex03b"
@@ -69,17 +69,19 @@ def _check_q2(answer) -> str:
     sigma = expect_number(answer, "sigma")
     right = analytic_gaussian_sigma(sensitivity=_Q2["bound"], epsilon=_Q2["epsilon"],
                                     delta=_Q2["delta"])
-    if math.isclose(sigma, right / _Q2["bound"], rel_tol=1e-4):
+    if close_to(sigma, right):
+        return ("these checks passed: the sensitivity is 5 and sigma is the analytic "
+                "(smallest) one")
+    if close_to(sigma, right / _Q2["bound"]):
         raise Incorrect("this is the sigma for sensitivity 1: one person can change a sum "
                         "of values clipped to [0, 5] by up to 5")
     classic = _Q2["bound"] * math.sqrt(2 * math.log(1.25 / _Q2["delta"])) / _Q2["epsilon"]
-    if math.isclose(sigma, classic, rel_tol=1e-4):
+    if close_to(sigma, classic):
         raise Incorrect("this is the classic formula, which is only proved for epsilon < 1 "
                         "and is not the smallest sigma: use the analytic calibration")
     if sigma < right * (1 - 1e-6):
         raise Incorrect(f"sigma = {sigma:.6g} is too small to be (1, 1e-6)-DP here")
-    expect_close(sigma, right, "sigma", rel=1e-6)
-    return "these checks passed: the sensitivity is 5 and sigma is the analytic (smallest) one"
+    raise Incorrect(f"sigma = {sigma:.6g} is not right (to 4 significant digits)")
 
 
 q2 = Question(
@@ -107,8 +109,7 @@ def _check_q3(answer) -> str:
     right_adv, _ = advanced_composition(epsilon=eps, delta=_Q3["delta"], k=k,
                                         delta_slack=_Q3["delta_slack"])
     expect_close(basic, right_basic, "basic_epsilon")
-    if math.isclose(advanced, math.sqrt(2 * k * math.log(1 / _Q3["delta_slack"])) * eps,
-                    rel_tol=1e-6):
+    if close_to(advanced, math.sqrt(2 * k * math.log(1 / _Q3["delta_slack"])) * eps):
         raise Incorrect("advanced_epsilon is missing the second term, k·ε·(e^ε − 1)")
     expect_close(advanced, right_adv, "advanced_epsilon")
     return (f"these checks passed: basic gives {right_basic:.4g}, advanced gives "
@@ -173,13 +174,14 @@ def _check_q5(answer) -> str:
     eps = expect_number(answer, "epsilon")
     t, conf = _Q5["error"], _Q5["confidence"]
     right = math.log(1 / (1 - conf)) / t  # P(|Lap(b)| <= t) = 1 − exp(−t/b)
-    if math.isclose(eps, math.sqrt(2) / t, rel_tol=1e-4):
+    if close_to(eps, right):
+        return "these checks passed: epsilon = ln(20)/10 ≈ 0.2996 is the smallest that works"
+    if close_to(eps, math.sqrt(2) / t):
         raise Incorrect("this makes the standard deviation 10; the question asks for the "
                         "error to stay below 10 with probability 0.95")
     if eps < right * (1 - 1e-6):
         raise Incorrect(f"at epsilon = {eps:.4g} the error exceeds 10 more than 5% of the time")
-    expect_close(eps, right, "epsilon")
-    return "these checks passed: epsilon = ln(20)/10 ≈ 0.2996 is the smallest that works"
+    raise Incorrect(f"epsilon = {eps:.6g} is not right (to 4 significant digits)")
 
 
 q5 = Question(

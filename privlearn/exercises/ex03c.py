@@ -7,7 +7,7 @@ q4 find the slot size that keeps a packing layout from overflowing.
 from __future__ import annotations
 
 from ..he import Ciphertext, PrivateKey, decrypt, encrypt
-from ._checks import expect_number
+from ._checks import expect_integer
 from ._core import Incorrect, Question, call_student
 
 EXERCISE = "ex03c"
@@ -23,7 +23,7 @@ def _right_q1() -> int:
 
 
 def _check_q1(answer) -> str:
-    c = expect_number(answer, "c")
+    c = expect_integer(answer, "c")
     n = _Q1["p"] * _Q1["q"]
     right = _right_q1()
     if c == pow(n + 1, _Q1["m"], n * n) * pow(_Q1["r"], n, n) % (n * n):
@@ -31,7 +31,7 @@ def _check_q1(answer) -> str:
     if c == (pow(n + 1, _Q1["m"], n * n) * pow(_Q1["r"], n, n * n)):
         raise Incorrect("reduce the product mod n² as well")
     if c != right:
-        raise Incorrect(f"c = {c:g} is not g^m · r^n mod n² for n = {n}, g = n + 1")
+        raise Incorrect(f"c = {c} is not g^m · r^n mod n² for n = {n}, g = n + 1")
     return f"these checks passed: c = {right}"
 
 
@@ -84,7 +84,7 @@ _Q3 = {"x": -1.5, "precision": 0.25, "n": 1_000_003}
 
 
 def _check_q3(answer) -> str:
-    m = expect_number(answer, "m")
+    m = expect_integer(answer, "m")
     n, k = _Q3["n"], round(_Q3["x"] / _Q3["precision"])
     if m == k:
         raise Incorrect(f"{k} is the signed integer; Paillier plaintexts live in Z_n, "
@@ -92,7 +92,7 @@ def _check_q3(answer) -> str:
     if m == -_Q3["x"] / _Q3["precision"] or m == n + _Q3["x"]:
         raise Incorrect("first divide by the precision, then reduce mod n")
     if m != k % n:
-        raise Incorrect(f"m = {m:g} is not round(x / precision) mod n")
+        raise Incorrect(f"m = {m} is not round(x / precision) mod n")
     return f"these checks passed: m = round(-1.5 / 0.25) mod n = -6 mod n = {k % n}"
 
 
@@ -112,7 +112,7 @@ _Q4 = {"max_abs_int": 100, "max_summands": 3, "slot_bits": 8}
 
 
 def _check_q4(answer) -> str:
-    b = expect_number(answer, "slot_bits")
+    b = expect_integer(answer, "slot_bits")
     need = 2 * _Q4["max_abs_int"] * _Q4["max_summands"]          # 600
     right = need.bit_length()                                      # smallest b: 600 < 2^b
     if b == (_Q4["max_abs_int"] * _Q4["max_summands"]).bit_length():

@@ -6,8 +6,10 @@ Beaver step; q4 what a dropped client leaves in naive pairwise masking.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..mpc import lagrange_at_zero
-from ._checks import expect_number
+from ._checks import expect_integer, expect_uniform_bits
 from ._core import Incorrect, Question, call_student
 
 EXERCISE = "ex03d"
@@ -16,28 +18,33 @@ RING = 2**64
 # ---------------------------------------------------------------- q1 share and reconstruct
 
 
+_Q1_CALLS = 400  # sharings of 0 into 3: 1,200 shares for the uniformity test
+
+
 def _check_q1(fn) -> str:
-    draws = []
+    """Power: :func:`privlearn.exercises._checks.expect_uniform_bits` on 1,200 shares."""
     for secret in (0, 42, RING - 1, 123456789012345):
         for n in (2, 3, 5):
             shares = call_student(fn, secret, n)
-            shares = [int(s) for s in shares]
+            if isinstance(shares, np.ndarray) and shares.ndim == 1:
+                shares = list(shares)
+            if not isinstance(shares, (list, tuple)):
+                raise Incorrect(f"return a list of {n} shares, got {type(shares).__name__}")
+            shares = [expect_integer(s, "a share") for s in shares]
             if len(shares) != n:
                 raise Incorrect(f"for n = {n} return {n} shares, got {len(shares)}")
             if any(not 0 <= s < RING for s in shares):
                 raise Incorrect("every share must be an element of Z_2^64: 0 <= share < 2^64")
             if sum(shares) % RING != secret:
                 raise Incorrect(f"the shares of {secret} must add up to it modulo 2^64")
-            draws.append(shares[0])
-    if len(set(draws)) < len(draws) - 1:
-        raise Incorrect("the first share repeats across calls: shares must be fresh random "
-                        "numbers (use the secrets module), or they reveal the secret")
-    top = {d >> 60 for d in draws}
-    if len(top) < 3:
-        raise Incorrect("the shares are not spread over the whole ring: draw them uniformly "
-                        "from [0, 2^64), e.g. secrets.randbelow(2**64)")
-    return ("these checks passed: n shares in Z_2^64 that add up to the secret, fresh and "
-            "spread over the ring on every call")
+    many = fn.map([(0, 3)] * _Q1_CALLS)
+    pool = [expect_integer(s, "a share") for shares in many for s in list(shares)]
+    if len(set(pool)) < len(pool) - 1:
+        raise Incorrect("shares repeat across calls: they must be fresh random numbers (use "
+                        "the secrets module), or they reveal the secret")
+    expect_uniform_bits(pool, 64, "the shares of 0 into 3, over 400 calls")
+    return ("these checks passed: n shares in Z_2^64 that add up to the secret, fresh on "
+            "every call, and uniform over the ring bit by bit (1,200 shares)")
 
 
 q1 = Question(
@@ -98,15 +105,15 @@ _Q3 = {"d": 11, "e": 5, "a0": 3, "b0": 8, "c0": 40}
 
 
 def _check_q3(answer) -> str:
-    z0 = expect_number(answer, "z0")
+    z0 = expect_integer(answer, "z0") % RING  # any integer in the right class mod 2^64
     q = _Q3
     right = (q["c0"] + q["d"] * q["b0"] + q["e"] * q["a0"] + q["d"] * q["e"]) % RING
-    if z0 == right - q["d"] * q["e"]:
+    if z0 == (right - q["d"] * q["e"]) % RING:
         raise Incorrect("party 0 also adds d·e (exactly one party does)")
-    if z0 == q["c0"] + q["d"] * q["a0"] + q["e"] * q["b0"] + q["d"] * q["e"]:
+    if z0 == (q["c0"] + q["d"] * q["a0"] + q["e"] * q["b0"] + q["d"] * q["e"]) % RING:
         raise Incorrect("d multiplies party 0's share of b, and e its share of a")
     if z0 != right:
-        raise Incorrect(f"z0 = {z0:g} is not c0 + d·b0 + e·a0 + d·e")
+        raise Incorrect("z0 is not c0 + d·b0 + e·a0 + d·e (mod 2^64)")
     return f"these checks passed: z0 = 40 + 11·8 + 5·3 + 11·5 = {right}"
 
 
@@ -125,7 +132,7 @@ _Q4 = {"m01": 1000, "m02": 250, "m12": 7}
 
 
 def _check_q4(answer) -> str:
-    left = expect_number(answer, "leftover")
+    left = expect_integer(answer, "leftover") % RING  # any integer in the class mod 2^64
     q = _Q4
     right = (q["m02"] + q["m12"]) % RING
     if left == 0:
@@ -133,10 +140,10 @@ def _check_q4(answer) -> str:
                         "its −m02 − m12")
     if left == (q["m01"] + q["m02"] + q["m12"]) % RING:
         raise Incorrect("m01 is added by client 0 and subtracted by client 1: it cancels")
-    if left == (-(q["m02"] + q["m12"])) % RING or left == -(q["m02"] + q["m12"]):
+    if left == (-(q["m02"] + q["m12"])) % RING:
         raise Incorrect("check the signs: the client with the smaller index adds the mask")
     if left != right:
-        raise Incorrect(f"{left:g} is not what remains of the masks in y0 + y1 − x0 − x1")
+        raise Incorrect(f"{left} is not what remains of the masks in y0 + y1 − x0 − x1")
     return (f"these checks passed: m02 + m12 = {right} remains, so the server's sum is wrong "
             "unless it can recompute client 2's masks: that is what the Shamir-shared keys "
             "are for")

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from ..dp import RDPAccountant
-from ._checks import expect_close, expect_number
+from ._checks import close_to, expect_close, expect_integer, expect_number
 from ._core import Incorrect, Question
 
 EXERCISE = "ex04"
@@ -167,17 +167,18 @@ def _check_q3(answer) -> str:
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         raise Incorrect("answer with a pair (sample_rate, steps)")
     q = expect_number(answer[0], "sample_rate")
-    steps = expect_number(answer[1], "steps")
+    steps = expect_integer(answer[1], "steps")
     right_q = _Q3["batch"] / _Q3["n"]
     right_steps = round(_Q3["epochs"] * _Q3["n"] / _Q3["batch"])
-    if math.isclose(q, _Q3["batch"]):
+    if close_to(q, _Q3["batch"]):
         raise Incorrect("the sampling rate is a probability: batch size / data set size")
-    expect_close(q, right_q, "sample_rate", rel=1e-9)
+    expect_close(q, right_q, "sample_rate")
     if steps == _Q3["epochs"]:
         raise Incorrect("steps counts batches, not epochs: epochs · n / batch size")
-    if abs(steps - right_steps) > 1:
-        raise Incorrect(f"steps is {steps:g}; an epoch is n / batch size ≈ "
-                        f"{_Q3['n'] / _Q3['batch']:.1f} steps")
+    if steps == math.floor(_Q3["epochs"] * _Q3["n"] / _Q3["batch"]) != right_steps:
+        raise Incorrect("round the number of steps to the nearest whole number, not down")
+    if steps != right_steps:
+        raise Incorrect(f"steps = {steps} is not epochs · n / batch size, rounded")
     return f"these checks passed: q = 256/60000 ≈ {right_q:.5f}, about {right_steps} steps"
 
 
@@ -205,13 +206,14 @@ def _right_q4() -> tuple[float, float]:
 def _check_q4(answer) -> str:
     eps = expect_number(answer, "epsilon")
     improved, classic = _right_q4()
-    if math.isclose(eps, classic, rel_tol=1e-3):
+    if close_to(eps, improved):
+        return f"these checks passed: epsilon ≈ {improved:.4g} at delta = 1e-5"
+    if close_to(eps, classic):
         raise Incorrect("that is the classic conversion; the question asks for the default "
                         "(improved) one")
-    if not math.isclose(eps, improved, rel_tol=1e-3):
-        raise Incorrect(f"epsilon = {eps:.4g} is not what the accountant gives for these "
-                        "settings; check the sampling rate and the number of steps")
-    return f"these checks passed: epsilon ≈ {improved:.3f} at delta = 1e-5"
+    raise Incorrect(f"epsilon = {eps:.4g} is not what the accountant gives for these "
+                    "settings (to 4 significant digits); check the sampling rate and the "
+                    "number of steps")
 
 
 q4 = Question(

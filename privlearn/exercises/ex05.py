@@ -6,12 +6,10 @@ of vertical logistic regression; q4 which party learns what in hetero-LR.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..dp import estimate_frequencies, unary_encoding
-from ._checks import expect_number
+from ._checks import close_to, expect_number
 from ._core import Incorrect, Question, call_student
 
 EXERCISE = "ex05"
@@ -21,10 +19,10 @@ def _check_q1(answer) -> str:
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         raise Incorrect("answer with a pair (p, q)")
     p, q = (expect_number(v, name) for v, name in zip(answer, ("p", "q"), strict=True))
-    if math.isclose(p, 0.75) and math.isclose(q, 0.25):
+    if close_to(p, 0.75) and close_to(q, 0.25):
         raise Incorrect("that is randomized response's p and 1 − p; OUE keeps the true bit "
                         "with probability 1/2")
-    if not (math.isclose(p, 0.5) and math.isclose(q, 0.25)):
+    if not (close_to(p, 0.5) and close_to(q, 0.25)):
         raise Incorrect("OUE: p = 1/2 and q = 1/(e^ε + 1)")
     return "these checks passed: p = 1/2, q = 1/(3 + 1) = 1/4, and p(1−q)/((1−p)q) = 3 = e^ε"
 
@@ -74,11 +72,11 @@ q2 = Question(
 
 def _check_q3(answer) -> str:
     d = expect_number(answer, "d")
-    if math.isclose(d, 1.2 / 4 - 0.5 * 0):
+    if close_to(d, 1.2 / 4 - 0.5 * 0):
         raise Incorrect("the labels are in {−1, 1}: y = −1 here, not 0")
-    if math.isclose(d, 1.2 / 4 - (-1) / 2 * -1):
+    if close_to(d, 1.2 / 4 - (-1) / 2 * -1):
         raise Incorrect("d = u/4 − y/2: with y = −1 that is u/4 + 1/2")
-    if not math.isclose(d, 1.2 / 4 + 0.5):
+    if not close_to(d, 1.2 / 4 + 0.5):
         raise Incorrect("d = u/4 − y/2 with u = 1.2 and y = −1")
     return "these checks passed: d = 0.3 + 0.5 = 0.8"
 

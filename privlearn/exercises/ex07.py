@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..attacks import dp_advantage_bound
-from ._checks import expect_close, expect_number
+from ._checks import close_to, expect_close, expect_number
 from ._core import Incorrect, Question, call_student
 
 EXERCISE = "ex07"
@@ -66,9 +66,9 @@ q1 = Question(
 def _check_q2(answer) -> str:
     value = expect_number(answer, "bound")
     right = dp_advantage_bound(1.0, 1e-5)
-    if math.isclose(value, math.e - 1, rel_tol=1e-6):
+    if close_to(value, math.e - 1):
         raise Incorrect("e^ε − 1 is Yeom et al.'s looser bound; use (e^ε − 1 + 2δ)/(e^ε + 1)")
-    expect_close(value, right, "bound", rel=1e-6)
+    expect_close(value, right, "bound")
     return f"these checks passed: (e − 1 + 2e-5)/(e + 1) ≈ {right:.4f}"
 
 

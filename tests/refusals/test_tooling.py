@@ -199,7 +199,7 @@ def test_a_one_element_tensor_is_a_number_and_zero_is_comparable():
     assert expect_number(torch.tensor(2.0), "x") == 2.0
     assert expect_number(np.array([2.5]), "x") == 2.5
     from privlearn.exercises._core import Incorrect
-    with pytest.raises(Incorrect, match=r"off by 0\.5"):  # ZeroDivisionError before
-        expect_close(0.5, 0.0, "x")
-    with pytest.raises(ValueError, match="rel must be finite"):
-        expect_close(0.5, 0.5, "x", rel=-1)
+    with pytest.raises(Incorrect, match=r"not right \(to 4 significant digits\)$"):
+        expect_close(0.5, 0.0, "x")  # ZeroDivisionError before; no hint of the value now
+    with pytest.raises(ValueError, match="digits must be an integer >= 1"):
+        expect_close(0.5, 0.5, "x", digits=0)

@@ -75,10 +75,11 @@ CASES = {
     },
     ex03b.q2: {
         "right": analytic_gaussian_sigma(sensitivity=5, epsilon=1, delta=1e-6),
-        "also_right": [_sig4(analytic_gaussian_sigma(sensitivity=5, epsilon=1, delta=1e-6)),
-                       np.float32(analytic_gaussian_sigma(sensitivity=5, epsilon=1,
+        "also_right": [21.13,  # rounded up to 4 digits
+                       np.float64(analytic_gaussian_sigma(sensitivity=5, epsilon=1,
                                                           delta=1e-6))],
         "wrong": [analytic_gaussian_sigma(sensitivity=1, epsilon=1, delta=1e-6),
+                  21.12,  # 4 digits, but rounded down: below the smallest DP sigma
                   5 * math.sqrt(2 * math.log(1.25e6)), 1.0, "3.0", float("nan")],
         "blank": None,
     },
@@ -248,6 +249,13 @@ def _share_from(secret, n, bound):  # random, but not uniform over the ring
     return [*parts, (secret - sum(parts)) % 2**64]
 
 
+def _small_signed_share(secret, n):  # ±2^31 mod 2^64: every bit fair, the secret exposed
+    import secrets
+
+    parts = [(secrets.randbelow(2**32) - 2**31) % 2**64 for _ in range(n - 1)]
+    return [*parts, (secret - sum(parts)) % 2**64]
+
+
 def _interpolate(shares, prime):
     from privlearn.mpc import lagrange_at_zero
 
@@ -262,7 +270,8 @@ CASES.update({
                          lambda s, n: [1] * n,
                          lambda s, n: _share(s, n)[:-1],
                          lambda s, n: _share_from(s, n, 2**63),   # top bit never set
-                         lambda s, n: _share_from(s, n, 2**32)],  # a quarter of the ring
+                         lambda s, n: _share_from(s, n, 2**32),   # a quarter of the ring
+                         _small_signed_share],                    # fair bits, near 0
                "also_right": [lambda s, n: tuple(_share(s, n)),
                               lambda s, n: np.array(_share(s, n), dtype=np.uint64),
                               lambda s, n: [gmpy2.mpz(x) for x in _share(s, n)]],
@@ -309,10 +318,20 @@ CASES.update({
               "blank": None},
     ex07.q1: {"right": _advantage,
               "wrong": [lambda lm, ln: _advantage(-lm, -ln), lambda lm, ln: 0.5,
-                        lambda lm, ln: float(np.mean(lm) - np.mean(ln))],
+                        lambda lm, ln: float(np.mean(lm) - np.mean(ln)),
+                        lambda lm, ln: max(0.0, np.mean(lm <= lm.max())    # one threshold
+                                           - np.mean(ln <= lm.max())),
+                        lambda lm, ln: max(0.0, max(                       # a coarse grid
+                            np.mean(lm <= t) - np.mean(ln <= t)
+                            for t in np.linspace(min(lm.min(), ln.min()),
+                                                 max(lm.max(), ln.max()), 100)))],
               "blank": _not_implemented},
     ex07.q2: {"right": (math.e - 1 + 2e-5) / (math.e + 1),
-              "wrong": [math.e - 1, 0.5, (math.e - 1) / (math.e + 1) * 1.01], "blank": None},
+              "also_right": [0.4621225, np.float64((math.e - 1 + 2e-5) / (math.e + 1))],
+              "wrong": [math.e - 1, 0.5, (math.e - 1) / (math.e + 1) * 1.01,
+                        (math.e - 1) / (math.e + 1), math.tanh(0.5),       # δ ignored
+                        (math.e - 1 + 1e-5) / (math.e + 1)],              # δ, not 2δ
+              "blank": None},
     ex07.q3: {"right": 4.0, "wrong": [2.0, 8.0, 0.85], "blank": None},
     ex07.q4: {"right": lambda a, b: float(np.mean((a - b) ** 2)),
               "wrong": [lambda a, b: float(np.sqrt(np.mean((a - b) ** 2))),
@@ -451,7 +470,7 @@ def test_the_power_stated_in_the_docstrings():
     assert power["scale x0.9"] < 2e-5 and power["scale x1.1"] < 6e-4  # ±10%: >= 0.999
     assert power["shift 0.1b"] < 7e-4 and power["truncated at 5b"] == 0.0
     assert power["exact 1%"] < 1e-30
-    assert uniform_bits_test_power(1200) < 6e-7  # ex03d q1: 400 sharings into 3
+    assert uniform_bits_test_power(1200) < 1.1e-6  # ex03d q1: 400 sharings into 3
 
 
 def test_the_laplace_check_against_right_and_wrong_samplers():

@@ -121,8 +121,8 @@ def _check_q4(answer) -> str:
     if b == (2 * _Q4["max_abs_int"]).bit_length():
         raise Incorrect("this fits one vector; the slots must also hold the sum of 3")
     if b < right:
-        raise Incorrect(f"with {b:g} bits a slot holds at most {2 ** int(b) - 1}, less than "
-                        f"the {need} a sum of 3 can reach: it carries into the next slot")
+        raise Incorrect(f"with {b} bits a slot holds at most {2 ** int(b) - 1}, less than "
+                        "a sum of 3 shifted values can reach: it carries into the next slot")
     if b > right:
         raise Incorrect(f"{b:g} bits work but waste space: find the smallest")
     return f"these checks passed: 2·M·S = {need} < 2^{right} = {2 ** right}"

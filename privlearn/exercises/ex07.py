@@ -28,6 +28,8 @@ _Q1_CASES = (
     (np.array([0.1, 0.2, 0.3]), np.array([0.25, 0.9, 1.5, 2.0])),
     (np.array([1.0, 1.0, 2.0]), np.array([1.0, 3.0])),
     (np.array([5.0, 6.0]), np.array([0.1, 0.2])),
+    (np.array([0.1, 5.0]), np.array([1.0, 2.0, 3.0])),  # the best threshold is not max(lm)
+    (np.array([1.00001, 1.00002]), np.array([1.0, 1.00003, 50.0])),  # nor on a coarse grid
 )
 
 
@@ -42,8 +44,8 @@ def _check_q1(fn) -> str:
             raise Incorrect("members have the *lower* losses: predict 'member' when the loss "
                             "is at most the threshold")
         raise Incorrect(f"for member losses {lm.tolist()} and non-member losses {ln.tolist()} "
-                        f"expected {right:.3f}, got {got:.3f}")
-    return "these checks passed: the best TPR − FPR over thresholds, on three cases"
+                        f"{got:.3f} is not the best TPR − FPR over all thresholds")
+    return "these checks passed: the best TPR − FPR over thresholds, on five cases"
 
 
 q1 = Question(
@@ -68,7 +70,7 @@ def _check_q2(answer) -> str:
     right = dp_advantage_bound(1.0, 1e-5)
     if close_to(value, math.e - 1):
         raise Incorrect("e^ε − 1 is Yeom et al.'s looser bound; use (e^ε − 1 + 2δ)/(e^ε + 1)")
-    expect_close(value, right, "bound")
+    expect_close(value, right, "bound", digits=7)  # δ's term is 1.2e-5 of the bound
     return f"these checks passed: (e − 1 + 2e-5)/(e + 1) ≈ {right:.4f}"
 
 
@@ -113,11 +115,11 @@ def _check_q4(fn) -> str:
         a, b = rng.random(64), rng.random(64)
         got = expect_number(call_student(fn, a.copy(), b.copy()), "error")
         right = float(np.mean((a - b) ** 2))
-        if math.isclose(got, math.sqrt(right), rel_tol=1e-9):
+        if math.isclose(got, math.sqrt(right), rel_tol=1e-6):
             raise Incorrect("that is the root of the mean squared error; do not take the root")
-        if math.isclose(got, float(np.sum((a - b) ** 2)), rel_tol=1e-9):
+        if math.isclose(got, float(np.sum((a - b) ** 2)), rel_tol=1e-6):
             raise Incorrect("average over the pixels instead of summing")
-        if not math.isclose(got, right, rel_tol=1e-9):
+        if not math.isclose(got, right, rel_tol=1e-6):  # float32 arithmetic counts
             raise Incorrect("the reconstruction error is the mean of the squared differences")
     return "these checks passed: mean squared error over the pixels"
 

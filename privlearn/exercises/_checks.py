@@ -33,7 +33,8 @@ def expect_number(answer: Any, what: str) -> float:
         raise Incorrect(f"{what} should be a single number, got None: does your function "
                         "`return` its result?")
     if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, numbers.Real):
-        raise Incorrect(f"{what} should be a single number, got {type(answer).__name__}")
+        kind = getattr(answer, "type_name", type(answer).__name__)  # Opaque: its real type
+        raise Incorrect(f"{what} should be a single number, got {kind}")
     try:
         value = float(answer)
     except OverflowError:

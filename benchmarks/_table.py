@@ -1,11 +1,15 @@
-"""Timing helpers for the benchmarks: best-of-n wall time, and a plain-text table."""
+"""Timing helpers for the benchmarks: best-of-n wall time, a busy competitor, and a
+plain-text table."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 
 def best_time(fn: Callable[[], object], *, repeats: int = 7, number: int = 1) -> float:
@@ -36,3 +40,15 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in rows:
         print(line(row))
+
+
+@contextlib.contextmanager
+def busy_competitor() -> Iterator[None]:
+    """One other process spinning on a core while the block runs (DESIGN.md, "Speed
+    under contention")."""
+    competitor = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        competitor.kill()
+        competitor.wait()

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _table import machine, print_table
+from _table import busy_competitor, machine, print_table
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"00_start_here": 30, "03b_differential_privacy": 30}
@@ -36,12 +36,8 @@ def main() -> None:
         (ROOT / "exercises" / "solutions").glob("*.ipynb"))
     for path in paths:
         idle, idle_ok = _run(path)
-        competitor = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-        try:
+        with busy_competitor():
             busy, busy_ok = _run(path)
-        finally:
-            competitor.kill()
-            competitor.wait()
         limit = TARGETS.get(path.stem, 60)
         status = "passed" if idle_ok and busy_ok else "FAILED"
         rows.append([str(path.relative_to(ROOT)), f"{idle:.1f}", f"{busy:.1f}", f"< {limit}",

@@ -36,7 +36,7 @@ from typing import Any
 
 from .._validation import check_int, check_real
 from ..exercises import CORRECT, INCORRECT, NOT_ATTEMPTED, questions
-from ..exercises._core import Question, StudentFunction, is_placeholder
+from ..exercises._core import Incorrect, Question, StudentFunction, is_placeholder
 from ..exercises._plain import PlainDataError, decode
 from .sandbox import KernelLost, Sandbox
 
@@ -145,8 +145,6 @@ class _RemoteFunction(StudentFunction):
         self.box, self.key, self.timeout = box, key, timeout
 
     def _run(self, batch: Any) -> list[dict]:
-        from ..exercises._core import Incorrect
-
         reply = self.box.request({"op": "call", "key": self.key, "batch": batch},
                                  self.timeout())
         outcomes = reply.get("outcomes")
@@ -169,11 +167,12 @@ class _Budget:
 
 
 def _read_answer(box: Sandbox, q: Question, key: str, budget: _Budget) -> Any:
-    """The answer to ``q`` as the checker takes it, or a string saying why there is none."""
+    """The answer to ``q`` as the checker takes it, or a :class:`_Missing` saying why
+    there is none."""
     reply = box.request({"op": "get", "name": q.answer, "key": key, "function": q.function},
                         budget.step())
     if reply.get("missing"):
-        return _Missing(f"the notebook does not define `{q.answer}`")
+        return _Missing(f"the notebook does not define `{q.answer}`", NOT_ATTEMPTED)
     if reply.get("callable") is True and q.function:
         return _RemoteFunction(box, key, budget.step)
     if "value" not in reply:
@@ -193,13 +192,15 @@ def _type_name(value: Any) -> str:
 
 @dataclass(frozen=True)
 class _Missing:
+    """No answer the checker can take, why, and the verdict that follows."""
+
     why: str
+    status: str = INCORRECT
 
 
 def _verdict(q: Question, answer: Any) -> QuestionGrade:
     if isinstance(answer, _Missing):
-        status = NOT_ATTEMPTED if "does not define" in answer.why else INCORRECT
-        return QuestionGrade(q.label, status, 0, q.points, answer.why)
+        return QuestionGrade(q.label, answer.status, 0, q.points, answer.why)
     try:
         result = q.judge(answer)
     except KernelLost:

@@ -72,11 +72,17 @@ def _limit_self() -> None:
     file_size = int(os.environ.get("PRIVLEARN_GRADING_FILE_SIZE", "0"))
     if file_size > 0:
         resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
-    if sys.platform.startswith("linux"):
-        import ctypes
+    become_subreaper()  # orphans of the student's processes stay in our tree
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans stay in our tree
+
+def become_subreaper() -> bool:
+    """Make this process adopt its orphaned descendants (Linux); True if it worked."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
 
 
 class _Kernel:

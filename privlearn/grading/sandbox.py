@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exercises._core import AnswerUnreachable
-from .kernel import _HEADER, MAX_MESSAGE, write_message
+from .kernel import _HEADER, MAX_MESSAGE, become_subreaper, write_message
 
 __all__ = ["KernelLost", "Sandbox", "become_subreaper", "children", "descendants", "kill_tree",
            "sweep_orphans"]
@@ -46,16 +46,6 @@ class KernelLost(AnswerUnreachable):
     def __init__(self, message: str, *, timed_out: bool) -> None:
         super().__init__(message)
         self.timed_out = timed_out
-
-
-def become_subreaper() -> bool:
-    """Make this process adopt its orphaned descendants (Linux); True if it worked."""
-    if not _LINUX:
-        return False
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
 
 
 def _parents() -> dict[int, int]:

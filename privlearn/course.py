@@ -7,17 +7,17 @@
     widget model ids are renumbered in order of appearance, and the kernel runs with
     ``PYTHONHASHSEED=0``.
 
-``python -m privlearn.course build-exercises``
+``python -m privlearn.course build-exercises [--graded --out-dir DIR]``
     Regenerate the student notebooks ``exercises/exNN_*.ipynb`` from the solutions in
-    ``exercises/solutions/``: each block between ``### BEGIN SOLUTION`` and
-    ``### END SOLUTION`` becomes ``# YOUR CODE HERE`` (inside a function, followed by
-    ``raise NotImplementedError``), and outputs are cleared.
+    ``exercises/solutions/`` (:mod:`privlearn.handouts`): each block between
+    ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes ``# YOUR CODE HERE``, and
+    outputs are cleared. With ``--graded``, write graded hand-outs to ``DIR``: each
+    student works their own numbers, without summaries or solutions.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import re
@@ -28,11 +28,11 @@ from pathlib import Path
 import nbformat
 
 from ._validation import check_bool, check_int
+from .handouts import student_version
 
-__all__ = ["ROOT", "execute_notebook", "run_notebook", "student_version"]
+__all__ = ["ROOT", "build_exercises", "execute_notebook", "run_notebook"]
 
 ROOT = Path(__file__).resolve().parent.parent
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 # a widget model id: 32 hex digits, not inside a run of base64 (PNG data)
 _MODEL_ID = re.compile(r"(?<![0-9A-Za-z+/=])[0-9a-f]{32}(?![0-9A-Za-z+/=])")
 
@@ -143,67 +143,24 @@ def execute_notebook(path: Path) -> None:
     nbformat.write(_normalise(nb), path)
 
 
-def _strip_solution(source: str) -> str:
-    out: list[str] = []
-    inside = False
-    for line in source.splitlines():
-        stripped = line.strip()
-        if stripped == BEGIN:
-            if inside:
-                raise ValueError(f"nested {BEGIN!r} in cell:\n{source}")
-            inside = True
-            indent = line[: len(line) - len(line.lstrip())]
-            out.append(f"{indent}# YOUR CODE HERE")
-            if indent:
-                out.append(f"{indent}raise NotImplementedError")
-        elif stripped == END:
-            if not inside:
-                raise ValueError(f"{END!r} without {BEGIN!r} in cell:\n{source}")
-            inside = False
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise ValueError(f"{BEGIN!r} without {END!r} in cell:\n{source}")
-    return "\n".join(out)
-
-
-def student_version(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The student notebook for a solution notebook: solutions removed, outputs cleared.
-
-    A cell that calls ``.solution()`` is dropped too: the student calls it when they
-    choose to.
-    """
-    if not isinstance(solution, nbformat.NotebookNode):
-        raise TypeError(f"solution must be an nbformat NotebookNode, got "
-                        f"{type(solution).__name__}")
-    nb = copy.deepcopy(solution)
-    cells = []
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            if re.search(r"\.solution\(\)", cell.source):
-                continue
-            cell.source = _strip_solution(cell.source)
-            cell.outputs = []
-            cell.execution_count = None
-        cells.append(cell)
-    nb.cells = cells
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{i:03d}"
-    nb.metadata.pop("widgets", None)
-    return nb
-
-
 def default_notebooks() -> list[Path]:
     return sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
         (ROOT / "exercises" / "solutions").glob("*.ipynb"))
 
 
-def build_exercises() -> list[Path]:
-    """Write ``exercises/<name>.ipynb`` for every ``exercises/solutions/<name>.ipynb``."""
+def build_exercises(out_dir: Path | None = None, *, graded: bool = False) -> list[Path]:
+    """Write ``<out_dir>/<name>.ipynb`` for every ``exercises/solutions/<name>.ipynb``
+    (:func:`privlearn.handouts.student_version`); ``out_dir`` defaults to ``exercises/``
+    for self-study hand-outs and must be given for graded ones."""
+    if graded and out_dir is None:
+        raise ValueError("out_dir must be given for graded hand-outs (exercises/ holds the "
+                         "self-study ones)")
+    out_dir = ROOT / "exercises" if out_dir is None else Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for src in sorted((ROOT / "exercises" / "solutions").glob("*.ipynb")):
-        dst = ROOT / "exercises" / src.name
-        nbformat.write(student_version(nbformat.read(src, as_version=4)), dst)
+        dst = out_dir / src.name
+        nbformat.write(student_version(nbformat.read(src, as_version=4), graded=graded), dst)
         written.append(dst)
     return written
 
@@ -214,7 +171,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("execute", help="re-execute notebooks in place")
     ex.add_argument("paths", nargs="*", type=Path)
-    sub.add_parser("build-exercises", help="regenerate student notebooks from solutions")
+    build = sub.add_parser("build-exercises", help="regenerate student notebooks from "
+                                                   "solutions")
+    build.add_argument("--graded", action="store_true",
+                       help="graded hand-outs: per-student numbers, no summaries or solutions")
+    build.add_argument("--out-dir", type=Path, default=None,
+                       help="where to write them (default exercises/; required with --graded)")
     args = parser.parse_args(argv)
     if args.command == "execute":
         for path in args.paths or default_notebooks():
@@ -223,7 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.paths:
             build_exercises()
     else:
-        for path in build_exercises():
+        if args.graded and args.out_dir is None:
+            parser.error("--graded needs --out-dir (exercises/ holds the self-study "
+                         "notebooks)")
+        for path in build_exercises(args.out_dir, graded=args.graded):
             print(f"wrote {path}", file=sys.stderr)
     return 0
 

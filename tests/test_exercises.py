@@ -4,15 +4,17 @@ The grader, which runs the same checkers outside the students' kernels, is teste
 tests/test_grading.py."""
 
 import math
+import re
 
 import gmpy2
 import nbformat
 import numpy as np
 import pytest
 import torch
+from scipy import stats
 from torch import nn
 
-from privlearn.course import ROOT, student_version
+from privlearn.course import ROOT
 from privlearn.dp import advanced_composition, analytic_gaussian_sigma
 from privlearn.exercises import (
     CORRECT,
@@ -27,6 +29,7 @@ from privlearn.exercises import (
     ex05,
     ex07,
 )
+from privlearn.handouts import student_version
 
 
 def _not_implemented(*args):
@@ -151,11 +154,11 @@ def _train_other(model, x, y, lr):  # the article's bug: an optimiser over anoth
         opt.step()
 
 
-def _eps_q4(method):
+def _eps_q4(method, steps=3516):  # round(15 · 60,000 / 256)
     from privlearn.dp import RDPAccountant
 
     acc = RDPAccountant()
-    acc.step(noise_multiplier=1.1, sample_rate=256 / 60_000, steps=round(15 * 60_000 / 256))
+    acc.step(noise_multiplier=1.1, sample_rate=256 / 60_000, steps=steps)
     return acc.get_epsilon(1e-5, method=method)
 
 
@@ -209,8 +212,10 @@ CASES.update({
               "wrong": [(256, 3516), (256 / 60_000, 15), (0.01, 3516), 0.004,
                         (256 / 60_000, 3515), (256 / 60_000, 3517), (0.00427, 3516)],
               "blank": None},
-    ex04.q4: {"right": _eps_q4("improved"), "also_right": [1.281, np.float64(1.2813)],
-              "wrong": [_eps_q4("classic"), 3.01, "1.28", 1.28, 1.282],
+    ex04.q4: {"right": _eps_q4("improved"), "also_right": [1.2813, np.float64(1.28130)],
+              "wrong": [_eps_q4("classic"), 3.01, "1.28", 1.28, 1.282, 1.281,
+                        _eps_q4("improved", 15 * 60_000 // 256),       # steps rounded down
+                        _eps_q4("improved", round(15 * 60_000 / 256) + 1)],
               "blank": None},
 })
 
@@ -347,12 +352,14 @@ def _oue(reports, eps):
 
 
 CASES.update({
-    ex05.q1: {"right": (0.5, 0.25), "wrong": [(0.75, 0.25), (0.5, 0.5), 0.5], "blank": None},
+    ex05.q1: {"right": (0.5, 0.25), "also_right": [[0.5, 0.25001], (np.float32(0.5), 1 / 4)],
+              "wrong": [(0.75, 0.25), (0.5, 0.5), 0.5, (0.25, 0.5)], "blank": None},
     ex05.q2: {"right": _oue,
               "wrong": [lambda r, e: r.mean(axis=0), lambda r, e: np.clip(_oue(r, e), 0, 1),
                         lambda r, e: _oue(r, e)[:-1]],
               "blank": _not_implemented},
-    ex05.q3: {"right": 0.8, "wrong": [0.3, -0.2, 1.2], "blank": None},
+    ex05.q3: {"right": 0.8, "also_right": [np.float32(0.8), 0.80004],
+              "wrong": [0.3, -0.2, 1.2, 0.7999], "blank": None},
     ex05.q4: {"right": {"bank": "its own gradient", "partner": "its own gradient",
                         "arbiter": "masked gradients"},
               "wrong": [  # the old key's misconception: the partner receives nothing in clear
@@ -415,6 +422,113 @@ def test_hint_and_solution_print(capsys):
     ex03b.q1.solution()
     out = capsys.readouterr().out
     assert "Hint (q1)" in out and "rng.laplace" in out
+
+
+# --- graded hand-outs: per-student values ------------------------------------------------
+
+
+def _eps_rdp(v):
+    from privlearn.dp import RDPAccountant
+
+    acc = RDPAccountant()
+    acc.step(noise_multiplier=v["noise"], sample_rate=v["batch"] / v["n"],
+             steps=round(v["epochs"] * v["n"] / v["batch"]))
+    return acc.get_epsilon(1e-5)
+
+
+def _beaver_z0(v):
+    return v["c0"] + v["d"] * v["b0"] + v["e"] * v["a0"] + v["d"] * v["e"]
+
+
+def _paillier_c(v):
+    n = v["p"] * v["q"]
+    return gmpy2.powmod(n + 1, v["m"], n * n) * gmpy2.powmod(v["r"], n, n * n) % (n * n)
+
+
+#: a right answer computed from a student's values, written here independently of the
+#: checkers (numpy/gmpy2/library calls where the checker does arithmetic)
+VARIANT_ORACLES = {
+    ex01.q3: lambda v: v["total"] - v["excluding"],
+    ex01.q4: lambda v: math.sqrt(2 * stats.laplace(scale=v["sensitivity"] / v["epsilon"]).var()),
+    ex03a.q1: lambda v: np.array(v["sizes"], dtype=np.float32) / np.float32(sum(v["sizes"])),
+    ex03b.q2: lambda v: analytic_gaussian_sigma(sensitivity=v["upper"], epsilon=v["epsilon"],
+                                                delta=v["delta"]),
+    ex03b.q3: lambda v: (v["k"] * v["epsilon"],
+                         advanced_composition(epsilon=v["epsilon"], delta=v["delta"],
+                                              k=v["k"], delta_slack=v["delta_slack"])[0]),
+    ex03b.q5: lambda v: -math.log(1 - v["confidence"]) / v["error"],
+    ex03c.q1: _paillier_c,
+    ex03c.q3: lambda v: int(np.mod(np.rint(v["x"] / v["precision"]), v["n"])),
+    ex03c.q4: lambda v: math.ceil(math.log2(2 * v["max_abs"] * v["summands"] + 1)),
+    ex03d.q3: lambda v: np.uint64(_beaver_z0(v)),
+    ex03d.q4: lambda v: v["m02"] + v["m12"] - 2**64,   # the same class mod 2^64
+    ex04.q3: lambda v: (v["batch"] / v["n"], int(np.rint(v["epochs"] * v["n"] / v["batch"]))),
+    ex04.q4: _eps_rdp,
+    ex05.q1: lambda v: (0.5, 1 / (v["e_epsilon"] + 1)),
+    ex05.q3: lambda v: float(torch.func.grad(
+        lambda u: math.log(2) - v["y"] * u / 2 + u**2 / 8)(torch.tensor(v["u"]))),
+    ex07.q2: lambda v: (math.expm1(v["epsilon"]) + 2 * v["delta"]) / (math.exp(v["epsilon"]) + 1),
+}
+STUDENTS = ["alice", "Bob Smith", "张伟", "s1234567", "zoë", "x", "team-7", "O'Brien"]
+
+
+def test_every_question_with_numbers_has_variants():
+    varied = {q for q in CASES if q.params is not None}
+    assert varied == set(VARIANT_ORACLES)
+    # the questions left the same for everyone have answers guessed in a few tries (a
+    # count of 8 people, a verdict, a choice from 5 printed values) or are functions,
+    # which the checkers call with inputs of their own
+    fixed = {f"{q.exercise}.{q.name}" for q in CASES if q.params is None and not q.function}
+    assert fixed == {"ex01.q1", "ex03a.q3", "ex05.q4", "ex07.q3"}
+
+
+@pytest.mark.parametrize("question", list(VARIANT_ORACLES), ids=lambda q: f"{q.exercise}.{q.name}")
+def test_each_student_works_their_own_numbers(question):
+    oracle = VARIANT_ORACLES[question]
+    course_answer = CASES[question]["right"]
+    assert question.evaluate(oracle(question.params.default)).status == CORRECT
+    seen = set()
+    for student in STUDENTS:
+        mine = question.for_student(student)
+        assert mine.values != question.params.default
+        assert question.for_student(f"  {student.upper()} ").values == mine.values
+        seen.add(repr(dict(mine.values)))
+        right = oracle(mine.values)
+        result = mine.evaluate(right)
+        assert result.status == CORRECT, (student, dict(mine.values), result.message)
+        # the course's answer (as in the solution notebook) does not carry over, and the
+        # feedback does not give the student's right answer away
+        wrong = mine.evaluate(course_answer)
+        assert wrong.status == INCORRECT, (student, dict(mine.values))
+        for x in np.ravel(np.asarray(right, dtype=float)):
+            shown = re.escape(f"{x:.4g}")
+            assert not re.search(rf"(?<![\d.]){shown}(?![\d.])", wrong.message), \
+                (student, wrong.message)
+    assert len(seen) >= 4  # eight students, not all alike
+
+
+def test_a_graded_handout_has_no_solutions_and_shows_the_students_values(capsys):
+    from privlearn.exercises import graded
+
+    ex = graded("ex03b", "Alice")
+    assert ex.student == "alice" and ex.q2.values == ex03b.q2.for_student("alice").values
+    assert ex.q1.values == {} and ex.QUESTIONS[1].values == ex.q2.values
+    ex.q2.solution()
+    ex.q2.show()
+    ex.q1.show()
+    out = capsys.readouterr().out
+    assert "not available in a graded notebook" in out
+    assert "analytic_gaussian_sigma" not in out
+    assert f"upper = {ex.q2.values['upper']!r}" in out and "student 'alice'" in out
+    assert "q1 has no numbers of its own" in out
+    assert ex.EXERCISE == "ex03b"   # module names pass through
+    # q3 and q4 of ex04 are one setting: the same n, batch and epochs
+    ex4 = graded("ex04", "Alice")
+    assert {k: ex4.q4.values[k] for k in ex4.q3.values} == dict(ex4.q3.values)
+    for bad, error in ((("ex99", "a"), ValueError), (("ex03b", ""), ValueError),
+                       (("ex03b", "   "), ValueError), (("ex03b", 7), TypeError)):
+        with pytest.raises(error, match=r"student|exercise"):
+            graded(*bad)
 
 
 # --- student notebooks -------------------------------------------------------------------
@@ -496,3 +610,39 @@ def test_the_laplace_check_against_right_and_wrong_samplers():
             except Incorrect:
                 failures += 1
         assert failures == 0 if name == "right" else failures >= 98, (name, failures)
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_graded_handouts_reveal_no_answer(solution):
+    from privlearn.exercises import questions
+
+    source = nbformat.read(solution, as_version=4)
+    exercise = source.metadata.privlearn.exercise
+    varied = {q.name for q in questions(exercise) if q.params is not None}
+    nb = student_version(source, graded=True)
+    assert nb.metadata.privlearn == {"exercise": exercise, "graded": True}
+    text = "\n".join(c.source for c in nb.cells)
+    assert "## Summary" not in text and ".solution()" not in text
+    assert "data-var" not in text and "BEGIN SOLUTION" not in text
+    assert 'STUDENT = ""' in text and f'ex = graded("{exercise}", STUDENT)' in text
+    shown = {c.metadata.privlearn.question for c in nb.cells
+             if c.cell_type == "code" and c.source.startswith("ex.q")
+             and ".show()" in c.source.splitlines()[0]}
+    assert shown == varied
+    # every number a student's values change is shown by name, not by its course value
+    for cell in source.cells:
+        for q, name, _ in re.findall(r'<span data-var="(q\d+)\.(\w+)">(.*?)</span>', cell.source):
+            assert q in varied and f"`{name}`" in text
+    # the self-study notebook shows the course's numbers, without the markup
+    assert "data-var" not in "\n".join(c.source for c in student_version(source).cells)
+
+
+def test_a_marked_number_must_be_the_questions_value():
+    nb = nbformat.read(SOLUTIONS[2], as_version=4)   # ex03b
+    cell = next(c for c in nb.cells if 'data-var="q2.upper">5<' in c.source)
+    cell.source = cell.source.replace('data-var="q2.upper">5<', 'data-var="q2.upper">6<')
+    with pytest.raises(ValueError, match=r"course's value of q2.upper is 5.0"):
+        student_version(nb)
+    cell.source = cell.source.replace('data-var="q2.upper">6<', 'data-var="q2.nope">5<')
+    with pytest.raises(ValueError, match=r"does not declare"):
+        student_version(nb)

@@ -352,3 +352,72 @@ def test_finding_notebooks_and_students(tmp_path):
     found = [p.relative_to(tmp_path).as_posix() for p in find_notebooks(tmp_path)]
     assert found == ["a/x.ipynb", "b.ipynb", "c.IPYNB"]
     assert [student_of(Path(p)) for p in ("a/x.ipynb", "b.ipynb")] == ["a", "b"]
+
+
+# --- graded hand-outs: every student answers their own numbers ----------------------------
+
+_GRADED_ANSWERS = {  # ex03b's answer cells, written for whatever values the notebook shows
+    2: "def laplace_mech(value, sensitivity, epsilon, rng):\n"
+       "    return value + rng.laplace(0.0, sensitivity / epsilon)\n",
+    3: "v = ex.q2.values\n"
+       "sigma = analytic_gaussian_sigma(sensitivity=v['upper'], epsilon=v['epsilon'],\n"
+       "                                delta=v['delta'])\n",
+    4: "v = ex.q3.values\n"
+       "answer = (basic_composition([v['epsilon']] * v['k'])[0],\n"
+       "          advanced_composition(epsilon=v['epsilon'], delta=v['delta'], k=v['k'],\n"
+       "                               delta_slack=v['delta_slack'])[0])\n",
+    5: "def debias(reports, epsilon):\n"
+       "    p = np.exp(epsilon) / (1 + np.exp(epsilon))\n"
+       "    return (np.mean(reports) - (1 - p)) / (2 * p - 1)\n",
+    6: "v = ex.q5.values\n"
+       "epsilon = np.log(1 / (1 - v['confidence'])) / v['error']\n",
+}
+_COURSE_ANSWERS = {  # the solution notebook's literal answers, copied into a graded hand-out
+    3: "sigma = analytic_gaussian_sigma(sensitivity=5.0, epsilon=1.0, delta=1e-6)\n",
+    4: "answer = (basic_composition([0.1] * 20)[0],\n"
+       "          advanced_composition(epsilon=0.1, delta=1e-7, k=20, delta_slack=1e-6)[0])\n",
+    6: "epsilon = np.log(1 / 0.05) / 10\n",
+}
+
+
+def _graded_submission(worked_for: str, answers: dict[int, str]) -> str:
+    from privlearn.handouts import student_version
+
+    nb = student_version(nbformat.read(SOLUTION, as_version=4), graded=True)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert 'STUDENT = ""' in code[1].source
+    code[1].source = code[1].source.replace('STUDENT = ""', f"STUDENT = {worked_for!r}")
+    for i, answer in answers.items():
+        src = code[i].source
+        if "raise NotImplementedError" in src:  # a function: the whole def, then the check
+            code[i].source = answer + "\n\n" + src.splitlines()[-1]
+        else:
+            code[i].source = src.replace("# YOUR CODE HERE\n", answer)
+    return nbformat.writes(nb)
+
+
+def test_a_graded_class_is_checked_against_each_students_numbers(tmp_path):
+    from privlearn.grading import grade_folder
+
+    folder = tmp_path / "class"
+    work = {"alice": ("alice", _GRADED_ANSWERS),           # her own numbers: full marks
+            "dave": (" DAVE ", _GRADED_ANSWERS),           # id spelled differently: the same
+            "bob": ("alice", _GRADED_ANSWERS),             # alice's notebook, handed in by bob
+            "carol": ("carol", {**_GRADED_ANSWERS, **_COURSE_ANSWERS})}  # the course's numbers
+    for student, (worked_for, answers) in work.items():
+        (folder / student).mkdir(parents=True)
+        (folder / student / "ex03b.ipynb").write_text(_graded_submission(worked_for, answers))
+    grades, complete = grade_folder(folder, tmp_path / "grades", workers=2)
+    assert complete
+    by = {g.student: g for g in grades}
+    status = {s: {q.question.split()[0]: q.status for q in g.questions} for s, g in by.items()}
+    for honest in ("alice", "dave"):
+        assert by[honest].points == by[honest].max_points == 5, by[honest]
+        assert not by[honest].notes
+    # the numbers questions (q2, q3, q5) answer someone else's question; the functions pass
+    for copier in ("bob", "carol"):
+        assert status[copier] == {"q1": CORRECT, "q2": INCORRECT, "q3": INCORRECT,
+                                  "q4": CORRECT, "q5": INCORRECT}, status[copier]
+    assert any("STUDENT in the notebook is 'alice'" in n and "'bob'" in n
+               for n in by["bob"].notes)
+    assert not by["carol"].notes

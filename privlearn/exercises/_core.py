@@ -21,13 +21,16 @@ student's.
 
 from __future__ import annotations
 
+import copy
 import os
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from ._plain import PlainDataError, _Decoder, _Encoder, decode, encode
+from ._variants import Params, normalise_student
 
 __all__ = [
     "CORRECT",
@@ -224,20 +227,26 @@ class Question:
         The name the notebook binds the answer to (``"sigma"``, ``"laplace_mech"``); the
         grader reads it right after the question's answer cell.
     checker : callable
-        ``checker(answer) -> str``: returns the "these checks passed" text, or raises
+        ``checker(answer) -> str``, or ``checker(answer, values)`` when the question has
+        ``params``: returns the "these checks passed" text, or raises
         :class:`Incorrect` / :class:`NotAttempted`. It receives plain data, or a
         :class:`StudentFunction` when ``function`` is true.
     hint, solution : str
-        Text shown by :meth:`hint` and :meth:`solution`.
+        Text shown by :meth:`hint` and :meth:`solution` (``solution`` works the
+        course's values).
     function : bool
         Whether the answer is a function.
     points : int
         What a correct answer is worth.
+    params : Params, optional
+        The question's numbers, which differ between students in a graded hand-out
+        (:meth:`for_student`).
     """
 
     def __init__(self, exercise: str, name: str, *, title: str, answer: str,
-                 checker: Callable[[Any], str], hint: str, solution: str,
-                 function: bool = False, points: int = 1) -> None:
+                 checker: Callable[..., str], hint: str, solution: str,
+                 function: bool = False, points: int = 1,
+                 params: Params | None = None) -> None:
         for pname, v in (("exercise", exercise), ("name", name), ("title", title),
                          ("answer", answer), ("hint", hint), ("solution", solution)):
             if not isinstance(v, str):
@@ -250,6 +259,8 @@ class Question:
             raise TypeError(f"function must be a bool, got {type(function).__name__}")
         if isinstance(points, bool) or not isinstance(points, int) or points < 1:
             raise ValueError(f"points must be an int >= 1, got {points!r}")
+        if params is not None and not isinstance(params, Params):
+            raise TypeError(f"params must be a Params, got {type(params).__name__}")
         self.exercise = exercise
         self.name = name
         self.title = title
@@ -259,6 +270,24 @@ class Question:
         self._checker = checker
         self._hint = textwrap.dedent(hint).strip()
         self._solution = textwrap.dedent(solution).strip()
+        self.params = params
+        self.student: str | None = None   # set on a graded student's copy
+        self.values: Mapping[str, Any] = params.default if params else MappingProxyType({})
+
+    def for_student(self, student: str) -> Question:
+        """This question as ``student``'s graded hand-out asks it: with their values
+        (:class:`~privlearn.exercises._variants.Params`) and without :meth:`solution`."""
+        graded = copy.copy(self)
+        graded.student = normalise_student(student)
+        graded.values = self.values_for(student)
+        return graded
+
+    def values_for(self, student: str) -> Mapping[str, Any]:
+        """The values ``student`` works in a graded hand-out."""
+        if self.params is None:
+            normalise_student(student)  # a bad id is refused all the same
+            return MappingProxyType({})
+        return self.params.for_student(self.exercise, self.name, student)
 
     @property
     def label(self) -> str:
@@ -266,7 +295,8 @@ class Question:
         return f"{self.name} {self.title}"
 
     def evaluate(self, answer: Any) -> Result:
-        """Judge ``answer`` (an object of this process) without printing anything."""
+        """Judge ``answer`` (an object of this process) against this question's values,
+        without printing anything."""
         if is_placeholder(answer):
             return self._result(NOT_ATTEMPTED, "replace the placeholder with your answer")
         if self.function:
@@ -278,11 +308,14 @@ class Question:
 
     def judge(self, answer: Any) -> Result:
         """Judge an answer already in checker form: plain data (decoded), or a
-        :class:`StudentFunction` for a function question. The grader calls this."""
+        :class:`StudentFunction` for a function question, against this question's
+        values. The grader calls this (on :meth:`for_student`'s copy for a graded
+        hand-out)."""
         if is_placeholder(answer):
             return self._result(NOT_ATTEMPTED, "replace the placeholder with your answer")
         try:
-            passed = self._checker(answer)
+            passed = (self._checker(answer, self.values) if self.params is not None
+                      else self._checker(answer))
         except NotAttempted as exc:
             return self._result(NOT_ATTEMPTED, str(exc))
         except Incorrect as exc:
@@ -310,11 +343,25 @@ class Question:
         print(f"Hint ({self.name}): {self._hint}")
 
     def solution(self) -> None:
-        """Print a worked solution."""
+        """Print a worked solution (not in a graded hand-out)."""
+        if self.student is not None:
+            print(f"Solution ({self.name}): not available in a graded notebook; "
+                  f"`ex.{self.name}.hint()` is.")
+            return
         print(f"Solution ({self.name}):\n{self._solution}")
+
+    def show(self) -> None:
+        """Print this question's values (in a graded hand-out: the student's own)."""
+        if not self.values:
+            print(f"{self.name} has no numbers of its own")
+            return
+        whose = f"student {self.student!r}" if self.student is not None else "the course"
+        shown = ", ".join(f"{k} = {v!r}" for k, v in self.values.items())
+        print(f"Your values for {self.name} ({whose}): {shown}")
 
     def _result(self, status: str, message: str) -> Result:
         return Result(self.exercise, self.label, status, message)
 
     def __repr__(self) -> str:
-        return f"Question({self.exercise}.{self.name}: {self.title})"
+        whose = f", student {self.student!r}" if self.student is not None else ""
+        return f"Question({self.exercise}.{self.name}: {self.title}{whose})"

@@ -11,8 +11,9 @@ import math
 import numpy as np
 
 from ..attacks import linkage_attack
-from ._checks import close_to, expect_close, expect_integer, expect_number
+from ._checks import close_to, expect_integer, expect_number
 from ._core import Incorrect, Question, call_student
+from ._variants import Params
 
 EXERCISE = "ex01"
 
@@ -108,18 +109,26 @@ q2 = Question(
 )
 
 
-def _check_q3(answer) -> str:
+def _draw_q3(rng) -> dict:
+    salary = rng.randrange(2_500, 9_000) * 10
+    total = rng.randrange(30_000, 60_000) * 10
+    return {"total": total, "excluding": total - salary}
+
+
+def _check_q3(answer, v) -> str:
     value = expect_integer(answer, "salary")
-    if value == 412_800 + 371_300:
+    total, excluding = v["total"], v["excluding"]
+    if value == total - excluding:
+        return f"these checks passed: {total:,} − {excluding:,} = {total - excluding:,}"
+    if value == total + excluding:
         raise Incorrect("subtract the answers, do not add them")
-    if value != 412_800 - 371_300:
-        raise Incorrect("the person is in the first sum and not in the second")
-    return "these checks passed: 412,800 − 371,300 = 41,500"
+    raise Incorrect("the person is in the first sum and not in the second")
 
 
 q3 = Question(
     EXERCISE, "q3", title="a differencing attack",
     answer="salary", checker=_check_q3,
+    params=Params({"total": 412_800, "excluding": 371_300}, _draw_q3),
     hint="Both sums contain everyone else; only one contains the target.",
     solution="""
         salary = 412_800 - 371_300
@@ -127,22 +136,29 @@ q3 = Question(
 )
 
 
-def _check_q4(answer) -> str:
+def _draw_q4(rng) -> dict:
+    return {"sensitivity": rng.choice((40_000, 50_000, 80_000, 100_000)),
+            "epsilon": rng.choice((0.25, 1.0, 2.0))}
+
+
+def _check_q4(answer, v) -> str:
     sd = expect_number(answer, "sd")
-    b = 60_000 / 0.5
+    b = v["sensitivity"] / v["epsilon"]
     right = 2 * b                                  # Var = 2·(2b²) = 4b²
+    if close_to(sd, right):
+        return f"these checks passed: sqrt(2 · 2b²) = 2b = {right:,.0f}"
     if close_to(sd, math.sqrt(2) * b):
         raise Incorrect("that is the standard deviation of *one* Laplace noise; the "
                         "difference adds two independent ones")
     if close_to(sd, 2 * math.sqrt(2) * b):
         raise Incorrect("standard deviations do not add; variances do")
-    expect_close(sd, right, "sd")
-    return f"these checks passed: sqrt(2 · 2b²) = 2b = {right:,.0f}"
+    raise Incorrect(f"sd = {sd:.6g} is not right (to 4 significant digits)")
 
 
 q4 = Question(
     EXERCISE, "q4", title="noise on a difference",
     answer="sd", checker=_check_q4,
+    params=Params({"sensitivity": 60_000, "epsilon": 0.5}, _draw_q4),
     hint="Laplace(b) has variance 2b²; the variance of a difference of independent noises "
          "is the sum of their variances.",
     solution="""

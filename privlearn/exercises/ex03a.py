@@ -14,34 +14,42 @@ import torch
 from ..fl import fedavg
 from ._checks import expect_number
 from ._core import Incorrect, Question, call_student
+from ._variants import Params
 
 EXERCISE = "ex03a"
 
 # ---------------------------------------------------------------- q1 weights
 
-_Q1_SIZES = (120, 30, 50)
+def _draw_q1(rng) -> dict:
+    while True:
+        sizes = [rng.randrange(2, 60) * 5 for _ in range(3)]
+        if len(set(sizes)) == 3:
+            return {"sizes": sizes}
 
 
-def _check_q1(answer) -> str:
+def _check_q1(answer, v) -> str:
     try:
         w = np.asarray(answer, dtype=float)
     except (TypeError, ValueError) as exc:
         raise Incorrect("answer with a list or array of three numbers") from exc
     if w.shape != (3,):
         raise Incorrect(f"answer with one weight per client (3), got shape {w.shape}")
-    right = np.array(_Q1_SIZES) / sum(_Q1_SIZES)
+    sizes = np.array(v["sizes"], dtype=float)
+    right = sizes / sizes.sum()
+    if np.allclose(w, right, rtol=1e-6, atol=1e-9):  # float32 arithmetic counts
+        return "these checks passed: n_i / n, " + ", ".join(f"{x:.4g}" for x in right)
     if np.allclose(w, 1 / 3):
         raise Incorrect("equal weights ignore how much data each client holds")
-    if np.allclose(w, _Q1_SIZES):
-        raise Incorrect("these are the counts n_i; divide by n = 200 so the weights sum to 1")
-    if not np.allclose(w, right, rtol=1e-6, atol=1e-9):  # float32 arithmetic counts
-        raise Incorrect(f"the weights should be n_i / n; yours sum to {w.sum():.4g}")
-    return "these checks passed: n_i / n = 0.6, 0.15, 0.25"
+    if np.allclose(w, sizes):
+        raise Incorrect(f"these are the counts n_i; divide by n = {sizes.sum():g} so the "
+                        "weights sum to 1")
+    raise Incorrect(f"the weights should be n_i / n; yours sum to {w.sum():.4g}")
 
 
 q1 = Question(
     EXERCISE, "q1", title="the FedAvg weights",
     answer="weights", checker=_check_q1,
+    params=Params({"sizes": [120, 30, 50]}, _draw_q1),
     hint="The objective is Σ (n_i / n) L_i(w): each client's weight is its share of all "
          "the training examples.",
     solution="""

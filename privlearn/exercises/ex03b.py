@@ -14,6 +14,7 @@ import numpy as np
 from ..dp import advanced_composition, analytic_gaussian_sigma, basic_composition
 from ._checks import LAPLACE_DRAWS, close_to, expect_close, expect_laplace, expect_number
 from ._core import Incorrect, Question, call_student
+from ._variants import Params
 
 EXERCISE = "ex03b"
 
@@ -62,35 +63,40 @@ q1 = Question(
 
 # ---------------------------------------------------------------- q2 calibrate sigma
 
-_Q2 = {"bound": 5.0, "epsilon": 1.0, "delta": 1e-6}
+
+def _draw_q2(rng) -> dict:
+    return {"upper": rng.choice((2.0, 3.0, 4.0, 6.0, 8.0, 10.0)),
+            "epsilon": rng.choice((0.5, 0.8, 1.0, 1.5, 2.0)),
+            "delta": rng.choice((1e-5, 1e-6, 1e-7))}
 
 
-def _check_q2(answer) -> str:
+def _check_q2(answer, v) -> str:
     sigma = expect_number(answer, "sigma")
-    right = analytic_gaussian_sigma(sensitivity=_Q2["bound"], epsilon=_Q2["epsilon"],
-                                    delta=_Q2["delta"])
+    upper, eps, delta = v["upper"], v["epsilon"], v["delta"]
+    right = analytic_gaussian_sigma(sensitivity=upper, epsilon=eps, delta=delta)
     unit = 10.0 ** (math.floor(math.log10(right)) - 3)  # the 4th significant digit
     if right * (1 - 1e-12) <= sigma <= right + unit:  # rounded up, never down
-        return ("these checks passed: the sensitivity is 5 and sigma is the analytic "
-                "(smallest) one")
-    if close_to(sigma, right / _Q2["bound"]):
-        raise Incorrect("this is the sigma for sensitivity 1: one person can change a sum "
-                        "of values clipped to [0, 5] by up to 5")
-    classic = _Q2["bound"] * math.sqrt(2 * math.log(1.25 / _Q2["delta"])) / _Q2["epsilon"]
+        return (f"these checks passed: the sensitivity is {upper:g} and sigma is the "
+                "analytic (smallest) one")
+    if close_to(sigma, right / upper):
+        raise Incorrect(f"this is the sigma for sensitivity 1: one person can change a sum "
+                        f"of values clipped to [0, {upper:g}] by up to {upper:g}")
+    classic = upper * math.sqrt(2 * math.log(1.25 / delta)) / eps
     if close_to(sigma, classic):
         raise Incorrect("this is the classic formula, which is only proved for epsilon < 1 "
                         "and is not the smallest sigma: use the analytic calibration")
     if sigma < right * (1 - 1e-9):
-        raise Incorrect(f"sigma = {sigma:.6g} is too small to be (1, 1e-6)-DP here (round "
-                        "sigma up, never down)")
+        raise Incorrect(f"sigma = {sigma:.6g} is too small to be ({eps:g}, {delta:g})-DP "
+                        "here (round sigma up, never down)")
     raise Incorrect(f"sigma = {sigma:.6g} is not right (to 4 significant digits)")
 
 
 q2 = Question(
     EXERCISE, "q2", title="calibrate the Gaussian mechanism",
     answer="sigma", checker=_check_q2,
-    hint="First the sensitivity: adding or removing one person changes a sum of values in "
-         "[0, 5] by at most 5. Then `analytic_gaussian_sigma`.",
+    params=Params({"upper": 5.0, "epsilon": 1.0, "delta": 1e-6}, _draw_q2),
+    hint="First the sensitivity: how much can adding or removing one person change a sum "
+         "of values in [0, upper]? Then `analytic_gaussian_sigma`.",
     solution="""
         sigma = analytic_gaussian_sigma(sensitivity=5.0, epsilon=1.0, delta=1e-6)
     """,
@@ -98,30 +104,38 @@ q2 = Question(
 
 # ---------------------------------------------------------------- q3 composition
 
-_Q3 = {"k": 20, "epsilon": 0.1, "delta": 1e-7, "delta_slack": 1e-6}
+
+def _draw_q3(rng) -> dict:
+    return {"k": rng.choice((10, 20, 30, 50, 100, 200)),
+            "epsilon": rng.choice((0.05, 0.1, 0.2)),
+            "delta": rng.choice((1e-8, 1e-7)),
+            "delta_slack": rng.choice((1e-5, 1e-6))}
 
 
-def _check_q3(answer) -> str:
+def _check_q3(answer, v) -> str:
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         raise Incorrect("answer with a pair (basic_epsilon, advanced_epsilon)")
     basic = expect_number(answer[0], "basic_epsilon")
     advanced = expect_number(answer[1], "advanced_epsilon")
-    k, eps = _Q3["k"], _Q3["epsilon"]
+    k, eps = v["k"], v["epsilon"]
     right_basic, _ = basic_composition([eps] * k)
-    right_adv, _ = advanced_composition(epsilon=eps, delta=_Q3["delta"], k=k,
-                                        delta_slack=_Q3["delta_slack"])
+    right_adv, _ = advanced_composition(epsilon=eps, delta=v["delta"], k=k,
+                                        delta_slack=v["delta_slack"])
     expect_close(basic, right_basic, "basic_epsilon")
-    if close_to(advanced, math.sqrt(2 * k * math.log(1 / _Q3["delta_slack"])) * eps):
+    if close_to(advanced, math.sqrt(2 * k * math.log(1 / v["delta_slack"])) * eps):
         raise Incorrect("advanced_epsilon is missing the second term, k·ε·(e^ε − 1)")
     expect_close(advanced, right_adv, "advanced_epsilon")
+    which = ("advanced composition is worse here: it only pays off for many queries"
+             if right_adv > right_basic else "advanced composition is better here: k is "
+             "large enough for its sqrt(k) growth to win")
     return (f"these checks passed: basic gives {right_basic:.4g}, advanced gives "
-            f"{right_adv:.4g} (for 20 queries of ε = 0.1, advanced composition is worse: "
-            "it only pays off for many queries)")
+            f"{right_adv:.4g} ({which})")
 
 
 q3 = Question(
     EXERCISE, "q3", title="compose a budget",
     answer="answer", checker=_check_q3,
+    params=Params({"k": 20, "epsilon": 0.1, "delta": 1e-7, "delta_slack": 1e-6}, _draw_q3),
     hint="Basic: add the epsilons. Advanced (Dwork-Rothblum-Vadhan): "
          "sqrt(2k ln(1/δ')) ε + k ε (e^ε − 1).",
     solution="""
@@ -169,28 +183,34 @@ q4 = Question(
 
 # ---------------------------------------------------------------- q5 epsilon for an error
 
-_Q5 = {"error": 10.0, "confidence": 0.95}
+
+def _draw_q5(rng) -> dict:
+    return {"error": rng.choice((5, 8, 10, 20, 25, 50)),
+            "confidence": rng.choice((0.9, 0.95, 0.99))}
 
 
-def _check_q5(answer) -> str:
+def _check_q5(answer, v) -> str:
     eps = expect_number(answer, "epsilon")
-    t, conf = _Q5["error"], _Q5["confidence"]
+    t, conf = v["error"], v["confidence"]
     right = math.log(1 / (1 - conf)) / t  # P(|Lap(b)| <= t) = 1 − exp(−t/b)
     if close_to(eps, right):
-        return "these checks passed: epsilon = ln(20)/10 ≈ 0.2996 is the smallest that works"
+        return (f"these checks passed: epsilon = ln(1/{1 - conf:.2g})/{t:g} ≈ {right:.4g} "
+                "is the smallest that works")
     if close_to(eps, math.sqrt(2) / t):
-        raise Incorrect("this makes the standard deviation 10; the question asks for the "
-                        "error to stay below 10 with probability 0.95")
+        raise Incorrect(f"this makes the standard deviation {t:g}; the question asks for the "
+                        f"error to stay below {t:g} with probability {conf:g}")
     if eps < right * (1 - 1e-6):
-        raise Incorrect(f"at epsilon = {eps:.4g} the error exceeds 10 more than 5% of the time")
+        raise Incorrect(f"at epsilon = {eps:.4g} the error exceeds {t:g} more than "
+                        f"{1 - conf:.0%} of the time")
     raise Incorrect(f"epsilon = {eps:.6g} is not right (to 4 significant digits)")
 
 
 q5 = Question(
     EXERCISE, "q5", title="choose epsilon for a target error",
     answer="epsilon", checker=_check_q5,
-    hint="For Laplace noise of scale b, P(|noise| <= t) = 1 − exp(−t/b). Set it to 0.95, "
-         "solve for b, then epsilon = sensitivity / b.",
+    params=Params({"error": 10, "confidence": 0.95}, _draw_q5),
+    hint="For Laplace noise of scale b, P(|noise| <= t) = 1 − exp(−t/b). Set it to the "
+         "confidence, solve for b, then epsilon = sensitivity / b.",
     solution="""
         epsilon = np.log(1 / 0.05) / 10      # sensitivity 1: b = 10 / ln(20)
     """,

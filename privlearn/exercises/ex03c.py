@@ -9,35 +9,38 @@ from __future__ import annotations
 from ..he import Ciphertext, PrivateKey, decrypt, encrypt
 from ._checks import expect_integer
 from ._core import Incorrect, Question, call_student
+from ._variants import Params
 
 EXERCISE = "ex03c"
 
 # ---------------------------------------------------------------- q1 encrypt by hand
 
-_Q1 = {"p": 11, "q": 13, "m": 7, "r": 5}
+_PRIMES = (11, 13, 17, 19, 23, 29)
 
 
-def _right_q1() -> int:
-    n = _Q1["p"] * _Q1["q"]
-    return pow(n + 1, _Q1["m"], n * n) * pow(_Q1["r"], n, n * n) % (n * n)
+def _draw_q1(rng) -> dict:
+    p, q = rng.sample(_PRIMES, 2)
+    r = rng.choice([r for r in range(2, 20) if r % p and r % q])
+    return {"p": p, "q": q, "m": rng.randrange(2, 20), "r": r}
 
 
-def _check_q1(answer) -> str:
+def _check_q1(answer, v) -> str:
     c = expect_integer(answer, "c")
-    n = _Q1["p"] * _Q1["q"]
-    right = _right_q1()
-    if c == pow(n + 1, _Q1["m"], n * n) * pow(_Q1["r"], n, n) % (n * n):
+    n, m, r = v["p"] * v["q"], v["m"], v["r"]
+    right = pow(n + 1, m, n * n) * pow(r, n, n * n) % (n * n)
+    if c == right:
+        return f"these checks passed: c = g^m · r^n mod n² = {right}"
+    if c == pow(n + 1, m, n * n) * pow(r, n, n) % (n * n):
         raise Incorrect("r^n must be reduced mod n², not mod n")
-    if c == (pow(n + 1, _Q1["m"], n * n) * pow(_Q1["r"], n, n * n)):
+    if c == (pow(n + 1, m, n * n) * pow(r, n, n * n)):
         raise Incorrect("reduce the product mod n² as well")
-    if c != right:
-        raise Incorrect(f"c = {c} is not g^m · r^n mod n² for n = {n}, g = n + 1")
-    return f"these checks passed: c = {right}"
+    raise Incorrect(f"c = {c} is not g^m · r^n mod n² for n = {n}, g = n + 1")
 
 
 q1 = Question(
     EXERCISE, "q1", title="encrypt by hand",
     answer="c", checker=_check_q1,
+    params=Params({"p": 11, "q": 13, "m": 7, "r": 5}, _draw_q1),
     hint="n = p·q, g = n + 1. c = g^m · r^n mod n²; Python's pow(base, exp, mod) does "
          "modular powers.",
     solution="""
@@ -80,25 +83,31 @@ q2 = Question(
 
 # ---------------------------------------------------------------- q3 encode a negative float
 
-_Q3 = {"x": -1.5, "precision": 0.25, "n": 1_000_003}
+def _draw_q3(rng) -> dict:
+    return {"x": rng.choice((-0.75, -1.5, -2.25, -3.5, -6.0)),
+            "precision": rng.choice((0.25, 0.125, 0.05)),
+            "n": rng.choice((999_983, 65_537, 104_729))}   # never the course's n: m differs
 
 
-def _check_q3(answer) -> str:
+def _check_q3(answer, v) -> str:
     m = expect_integer(answer, "m")
-    n, k = _Q3["n"], round(_Q3["x"] / _Q3["precision"])
+    x, precision, n = v["x"], v["precision"], v["n"]
+    k = round(x / precision)
+    if m == k % n:
+        return (f"these checks passed: m = round(x / precision) mod n = {k} mod n "
+                f"= {k % n}")
     if m == k:
         raise Incorrect(f"{k} is the signed integer; Paillier plaintexts live in Z_n, "
                         "so represent it modulo n")
-    if m == -_Q3["x"] / _Q3["precision"] or m == n + _Q3["x"]:
+    if m == -x / precision or m == n + x:
         raise Incorrect("first divide by the precision, then reduce mod n")
-    if m != k % n:
-        raise Incorrect(f"m = {m} is not round(x / precision) mod n")
-    return f"these checks passed: m = round(-1.5 / 0.25) mod n = -6 mod n = {k % n}"
+    raise Incorrect(f"m = {m} is not round(x / precision) mod n")
 
 
 q3 = Question(
     EXERCISE, "q3", title="encode a negative float",
     answer="m", checker=_check_q3,
+    params=Params({"x": -1.5, "precision": 0.25, "n": 1_000_003}, _draw_q3),
     hint="round(x / precision) gives a signed integer; negative numbers are stored as n "
          "minus their absolute value.",
     solution="""
@@ -108,29 +117,39 @@ q3 = Question(
 
 # ---------------------------------------------------------------- q4 packing that overflows
 
-_Q4 = {"max_abs_int": 100, "max_summands": 3, "slot_bits": 8}
+def _draw_q4(rng) -> dict:
+    while True:  # an answer other than the course's 10 bits
+        max_abs = rng.choice((50, 100, 120, 200, 255, 500, 1000))
+        summands = rng.choice((2, 3, 4, 5, 8, 10))
+        if (2 * max_abs * summands).bit_length() != 10:
+            return {"max_abs": max_abs, "summands": summands,
+                    "slot_bits": (2 * max_abs).bit_length()}  # the layout for one vector
 
 
-def _check_q4(answer) -> str:
+def _check_q4(answer, v) -> str:
     b = expect_integer(answer, "slot_bits")
-    need = 2 * _Q4["max_abs_int"] * _Q4["max_summands"]          # 600
-    right = need.bit_length()                                      # smallest b: 600 < 2^b
-    if b == (_Q4["max_abs_int"] * _Q4["max_summands"]).bit_length():
+    max_abs, summands = v["max_abs"], v["summands"]
+    need = 2 * max_abs * summands
+    right = need.bit_length()                                      # smallest b: need < 2^b
+    if b == right:
+        return f"these checks passed: 2·M·S = {need} < 2^{right} = {2 ** right}"
+    if b == (max_abs * summands).bit_length():
         raise Incorrect("values are shifted by M to be non-negative, so a slot holds up to "
                         "2·M per summand, not M")
-    if b == (2 * _Q4["max_abs_int"]).bit_length():
-        raise Incorrect("this fits one vector; the slots must also hold the sum of 3")
+    if b == (2 * max_abs).bit_length():
+        raise Incorrect(f"this fits one vector; the slots must also hold the sum of "
+                        f"{summands}")
     if b < right:
         raise Incorrect(f"with {b} bits a slot holds at most {2 ** int(b) - 1}, less than "
-                        "a sum of 3 shifted values can reach: it carries into the next slot")
-    if b > right:
-        raise Incorrect(f"{b:g} bits work but waste space: find the smallest")
-    return f"these checks passed: 2·M·S = {need} < 2^{right} = {2 ** right}"
+                        f"a sum of {summands} shifted values can reach: it carries into the "
+                        "next slot")
+    raise Incorrect(f"{b:g} bits work but waste space: find the smallest")
 
 
 q4 = Question(
     EXERCISE, "q4", title="a packing layout that overflows",
     answer="slot_bits", checker=_check_q4,
+    params=Params({"max_abs": 100, "summands": 3, "slot_bits": 8}, _draw_q4),
     hint="Each slot holds v + M with |v| <= M, so one vector puts up to 2M in a slot; a sum "
          "of S vectors up to 2·M·S. The slot needs 2·M·S < 2^b.",
     solution="""

@@ -10,6 +10,7 @@ import numpy as np
 
 from ._checks import expect_integer, expect_uniform_bits
 from ._core import Incorrect, Question, call_student
+from ._variants import Params
 
 EXERCISE = "ex03d"
 RING = 2**64
@@ -99,25 +100,28 @@ q2 = Question(
 
 # ---------------------------------------------------------------- q3 a Beaver step
 
-_Q3 = {"d": 11, "e": 5, "a0": 3, "b0": 8, "c0": 40}
+def _draw_q3(rng) -> dict:
+    return {"d": rng.randrange(2, 30), "e": rng.randrange(2, 30), "a0": rng.randrange(1, 20),
+            "b0": rng.randrange(1, 20), "c0": rng.randrange(1, 100)}
 
 
-def _check_q3(answer) -> str:
+def _check_q3(answer, v) -> str:
     z0 = expect_integer(answer, "z0") % RING  # any integer in the right class mod 2^64
-    q = _Q3
-    right = (q["c0"] + q["d"] * q["b0"] + q["e"] * q["a0"] + q["d"] * q["e"]) % RING
-    if z0 == (right - q["d"] * q["e"]) % RING:
+    d, e, a0, b0, c0 = v["d"], v["e"], v["a0"], v["b0"], v["c0"]
+    right = (c0 + d * b0 + e * a0 + d * e) % RING
+    if z0 == right:
+        return f"these checks passed: z0 = c0 + d·b0 + e·a0 + d·e = {right}"
+    if z0 == (right - d * e) % RING:
         raise Incorrect("party 0 also adds d·e (exactly one party does)")
-    if z0 == (q["c0"] + q["d"] * q["a0"] + q["e"] * q["b0"] + q["d"] * q["e"]) % RING:
+    if z0 == (c0 + d * a0 + e * b0 + d * e) % RING:
         raise Incorrect("d multiplies party 0's share of b, and e its share of a")
-    if z0 != right:
-        raise Incorrect("z0 is not c0 + d·b0 + e·a0 + d·e (mod 2^64)")
-    return f"these checks passed: z0 = 40 + 11·8 + 5·3 + 11·5 = {right}"
+    raise Incorrect("z0 is not c0 + d·b0 + e·a0 + d·e (mod 2^64)")
 
 
 q3 = Question(
     EXERCISE, "q3", title="one Beaver step",
     answer="z0", checker=_check_q3,
+    params=Params({"d": 11, "e": 5, "a0": 3, "b0": 8, "c0": 40}, _draw_q3),
     hint="z_i = c_i + d·b_i + e·a_i for every party, and party 0 alone adds d·e.",
     solution="""
         z0 = 40 + 11 * 8 + 5 * 3 + 11 * 5
@@ -126,30 +130,33 @@ q3 = Question(
 
 # ---------------------------------------------------------------- q4 dropped client
 
-_Q4 = {"m01": 1000, "m02": 250, "m12": 7}
+def _draw_q4(rng) -> dict:
+    m01, m02, m12 = rng.sample(range(1, 1001), 3)
+    return {"m01": m01, "m02": m02, "m12": m12}
 
 
-def _check_q4(answer) -> str:
+def _check_q4(answer, v) -> str:
     left = expect_integer(answer, "leftover") % RING  # any integer in the class mod 2^64
-    q = _Q4
-    right = (q["m02"] + q["m12"]) % RING
+    m01, m02, m12 = v["m01"], v["m02"], v["m12"]
+    right = (m02 + m12) % RING
+    if left == right:
+        return (f"these checks passed: m02 + m12 = {right} remains, so the server's sum is "
+                "wrong unless it can recompute client 2's masks: that is what the "
+                "Shamir-shared keys are for")
     if left == 0:
         raise Incorrect("the masks shared with client 2 no longer cancel: client 2 never sent "
                         "its −m02 − m12")
-    if left == (q["m01"] + q["m02"] + q["m12"]) % RING:
+    if left == (m01 + m02 + m12) % RING:
         raise Incorrect("m01 is added by client 0 and subtracted by client 1: it cancels")
-    if left == (-(q["m02"] + q["m12"])) % RING:
+    if left == (-(m02 + m12)) % RING:
         raise Incorrect("check the signs: the client with the smaller index adds the mask")
-    if left != right:
-        raise Incorrect(f"{left} is not what remains of the masks in y0 + y1 − x0 − x1")
-    return (f"these checks passed: m02 + m12 = {right} remains, so the server's sum is wrong "
-            "unless it can recompute client 2's masks: that is what the Shamir-shared keys "
-            "are for")
+    raise Incorrect(f"{left} is not what remains of the masks in y0 + y1 − x0 − x1")
 
 
 q4 = Question(
     EXERCISE, "q4", title="why a dropout breaks naive masking",
     answer="leftover", checker=_check_q4,
+    params=Params({"m01": 1000, "m02": 250, "m12": 7}, _draw_q4),
     hint="Write y0 = x0 + m01 + m02 and y1 = x1 − m01 + m12, then add them.",
     solution="""
         leftover = 250 + 7          # y0 + y1 − x0 − x1 = m02 + m12

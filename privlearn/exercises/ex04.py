@@ -15,6 +15,7 @@ from torch import nn
 from ..dp import RDPAccountant
 from ._checks import close_to, expect_close, expect_integer, expect_number
 from ._core import Incorrect, Question
+from ._variants import Params
 
 EXERCISE = "ex04"
 
@@ -160,31 +161,36 @@ q2 = Question(
 
 # ---------------------------------------------------------------- q3 sampling rate and steps
 
-_Q3 = {"n": 60_000, "batch": 256, "epochs": 15}
+def _draw_q3(rng) -> dict:  # never the course's 60,000 examples: q4 shares these values
+    return {"n": rng.choice((20_000, 50_000, 100_000)), "batch": rng.choice((128, 256, 500)),
+            "epochs": rng.choice((5, 10, 15, 30))}
 
 
-def _check_q3(answer) -> str:
+def _check_q3(answer, v) -> str:
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         raise Incorrect("answer with a pair (sample_rate, steps)")
     q = expect_number(answer[0], "sample_rate")
     steps = expect_integer(answer[1], "steps")
-    right_q = _Q3["batch"] / _Q3["n"]
-    right_steps = round(_Q3["epochs"] * _Q3["n"] / _Q3["batch"])
-    if close_to(q, _Q3["batch"]):
+    n, batch, epochs = v["n"], v["batch"], v["epochs"]
+    right_q = batch / n
+    right_steps = round(epochs * n / batch)
+    if close_to(q, batch):
         raise Incorrect("the sampling rate is a probability: batch size / data set size")
     expect_close(q, right_q, "sample_rate")
-    if steps == _Q3["epochs"]:
+    if steps == right_steps:
+        return (f"these checks passed: q = {batch}/{n} ≈ {right_q:.5f}, about {right_steps} "
+                "steps")
+    if steps == epochs:
         raise Incorrect("steps counts batches, not epochs: epochs · n / batch size")
-    if steps == math.floor(_Q3["epochs"] * _Q3["n"] / _Q3["batch"]) != right_steps:
+    if steps == math.floor(epochs * n / batch):
         raise Incorrect("round the number of steps to the nearest whole number, not down")
-    if steps != right_steps:
-        raise Incorrect(f"steps = {steps} is not epochs · n / batch size, rounded")
-    return f"these checks passed: q = 256/60000 ≈ {right_q:.5f}, about {right_steps} steps"
+    raise Incorrect(f"steps = {steps} is not epochs · n / batch size, rounded")
 
 
 q3 = Question(
     EXERCISE, "q3", title="sampling rate and number of steps",
     answer="answer", checker=_check_q3,
+    params=Params({"n": 60_000, "batch": 256, "epochs": 15}, _draw_q3),
     hint="With Poisson sampling each example is in a batch with probability q = B / n; "
          "one epoch is n / B steps.",
     solution="""
@@ -197,28 +203,31 @@ q3 = Question(
 # ---------------------------------------------------------------- q4 read epsilon
 
 
-def _right_q4() -> tuple[float, float]:
-    acc = RDPAccountant()
-    acc.step(noise_multiplier=1.1, sample_rate=256 / 60_000, steps=round(15 * 60_000 / 256))
-    return acc.get_epsilon(1e-5), acc.get_epsilon(1e-5, method="classic")
+def _draw_q4(rng) -> dict:  # q3's values (drawn first, from the same seed), and a noise
+    return {**_draw_q3(rng), "noise": rng.choice((0.8, 1.0, 1.3, 1.5, 2.0))}
 
 
-def _check_q4(answer) -> str:
+def _check_q4(answer, v) -> str:
     eps = expect_number(answer, "epsilon")
-    improved, classic = _right_q4()
-    if close_to(eps, improved):
-        return f"these checks passed: epsilon ≈ {improved:.4g} at delta = 1e-5"
-    if close_to(eps, classic):
+    acc = RDPAccountant()
+    acc.step(noise_multiplier=v["noise"], sample_rate=v["batch"] / v["n"],
+             steps=round(v["epochs"] * v["n"] / v["batch"]))
+    improved, classic = acc.get_epsilon(1e-5), acc.get_epsilon(1e-5, method="classic")
+    if close_to(eps, improved, digits=6):
+        return f"these checks passed: epsilon ≈ {improved:.6g} at delta = 1e-5"
+    if close_to(eps, classic, digits=4):
         raise Incorrect("that is the classic conversion; the question asks for the default "
                         "(improved) one")
-    raise Incorrect(f"epsilon = {eps:.4g} is not what the accountant gives for these "
-                    "settings (to 4 significant digits); check the sampling rate and the "
-                    "number of steps")
+    raise Incorrect(f"epsilon = {eps:.6g} is not what the accountant gives for these "
+                    "settings (to 6 significant digits); check the sampling rate and the "
+                    "number of steps (rounded to the nearest whole number)")
 
 
 q4 = Question(
     EXERCISE, "q4", title="read epsilon off the accountant",
     answer="epsilon", checker=_check_q4,
+    params=Params({"n": 60_000, "batch": 256, "epochs": 15, "noise": 1.1}, _draw_q4,
+                  seed_name="q3"),
     hint="RDPAccountant().step(noise_multiplier=..., sample_rate=..., steps=...), then "
          ".get_epsilon(1e-5).",
     solution="""

@@ -11,25 +11,35 @@ import numpy as np
 from ..dp import estimate_frequencies, unary_encoding
 from ._checks import close_to, expect_number
 from ._core import Incorrect, Question, call_student
+from ._variants import Params
 
 EXERCISE = "ex05"
 
 
-def _check_q1(answer) -> str:
+def _draw_q1(rng) -> dict:
+    return {"e_epsilon": rng.choice((2, 4, 5, 6, 7, 8, 9, 10, 19))}
+
+
+def _check_q1(answer, v) -> str:
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         raise Incorrect("answer with a pair (p, q)")
-    p, q = (expect_number(v, name) for v, name in zip(answer, ("p", "q"), strict=True))
-    if close_to(p, 0.75) and close_to(q, 0.25):
-        raise Incorrect("that is randomized response's p and 1 − p; OUE keeps the true bit "
-                        "with probability 1/2")
-    if not (close_to(p, 0.5) and close_to(q, 0.25)):
-        raise Incorrect("OUE: p = 1/2 and q = 1/(e^ε + 1)")
-    return "these checks passed: p = 1/2, q = 1/(3 + 1) = 1/4, and p(1−q)/((1−p)q) = 3 = e^ε"
+    p, q = (expect_number(x, name) for x, name in zip(answer, ("p", "q"), strict=True))
+    k = v["e_epsilon"]   # ε = ln k, so e^ε = k
+    if close_to(p, 0.5) and close_to(q, 1 / (k + 1)):
+        return (f"these checks passed: p = 1/2, q = 1/({k} + 1), and p(1−q)/((1−p)q) = {k} "
+                "= e^ε")
+    if close_to(p, k / (k + 1)) and close_to(q, 1 / (k + 1)):
+        raise Incorrect("that is randomized response's p and 1 − p; OUE treats the true "
+                        "bit and the other bits differently")
+    wrong = "p" if not close_to(p, 0.5) else "q"
+    raise Incorrect(f"{wrong} is not OUE's probability at ε = ln {k} (to 4 significant "
+                    "digits)")
 
 
 q1 = Question(
     EXERCISE, "q1", title="OUE's probabilities",
     answer="oue_pq", checker=_check_q1,
+    params=Params({"e_epsilon": 3}, _draw_q1),
     hint="Optimised unary encoding reports the true category's bit as 1 with probability 1/2 "
          "and every other bit as 1 with probability 1/(e^ε + 1).",
     solution="""
@@ -70,20 +80,28 @@ q2 = Question(
 )
 
 
-def _check_q3(answer) -> str:
+def _draw_q3(rng) -> dict:
+    return {"u": rng.choice((-0.6, 0.4, 0.8, 1.6, 2.0)), "y": rng.choice((-1, 1))}
+
+
+def _check_q3(answer, v) -> str:
     d = expect_number(answer, "d")
-    if close_to(d, 1.2 / 4 - 0.5 * 0):
+    u, y = v["u"], v["y"]
+    right = u / 4 - y / 2
+    if close_to(d, right):
+        return f"these checks passed: d = u/4 − y/2 = {right:.4g}"
+    if y == -1 and close_to(d, u / 4):
         raise Incorrect("the labels are in {−1, 1}: y = −1 here, not 0")
-    if close_to(d, 1.2 / 4 - (-1) / 2 * -1):
-        raise Incorrect("d = u/4 − y/2: with y = −1 that is u/4 + 1/2")
-    if not close_to(d, 1.2 / 4 + 0.5):
-        raise Incorrect("d = u/4 − y/2 with u = 1.2 and y = −1")
-    return "these checks passed: d = 0.3 + 0.5 = 0.8"
+    if close_to(d, u / 4 + y / 2):
+        raise Incorrect("check the sign of the y term")
+    raise Incorrect(f"d = {d:.6g} is not the residual for u = {u:g} and y = {y} (to 4 "
+                    "significant digits)")
 
 
 q3 = Question(
     EXERCISE, "q3", title="the Taylor residual",
     answer="d", checker=_check_q3,
+    params=Params({"u": 1.2, "y": -1}, _draw_q3),
     hint="With the Taylor approximation log 2 − y·u/2 + u²/8, the gradient of the loss in u is "
          "u/4 − y/2.",
     solution="""

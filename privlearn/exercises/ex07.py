@@ -11,8 +11,9 @@ import math
 import numpy as np
 
 from ..attacks import dp_advantage_bound
-from ._checks import close_to, expect_close, expect_number
+from ._checks import close_to, expect_number
 from ._core import Incorrect, Question, call_student
+from ._variants import Params
 
 EXERCISE = "ex07"
 
@@ -65,18 +66,27 @@ q1 = Question(
 )
 
 
-def _check_q2(answer) -> str:
+def _draw_q2(rng) -> dict:
+    return {"epsilon": rng.choice((0.25, 0.5, 2.0, 3.0, 4.0)),
+            "delta": rng.choice((1e-6, 1e-5, 1e-4))}
+
+
+def _check_q2(answer, v) -> str:
     value = expect_number(answer, "bound")
-    right = dp_advantage_bound(1.0, 1e-5)
-    if close_to(value, math.e - 1):
-        raise Incorrect("e^ε − 1 is Yeom et al.'s looser bound; use (e^ε − 1 + 2δ)/(e^ε + 1)")
-    expect_close(value, right, "bound", digits=7)  # δ's term is 1.2e-5 of the bound
-    return f"these checks passed: (e − 1 + 2e-5)/(e + 1) ≈ {right:.4f}"
+    eps, delta = v["epsilon"], v["delta"]
+    right = dp_advantage_bound(eps, delta)
+    if close_to(value, right, digits=7):  # δ's term is ~1e-5 of the bound: 7 digits see it
+        return f"these checks passed: (e^ε − 1 + 2δ)/(e^ε + 1) ≈ {right:.7g}"
+    if close_to(value, math.exp(eps) - 1):
+        raise Incorrect("e^ε − 1 is Yeom et al.'s looser bound; the tight bound is smaller "
+                        "(Kairouz et al.'s privacy region)")
+    raise Incorrect(f"bound = {value:.8g} is not right (to 7 significant digits)")
 
 
 q2 = Question(
     EXERCISE, "q2", title="the most an attack can gain",
     answer="bound", checker=_check_q2,
+    params=Params({"epsilon": 1.0, "delta": 1e-5}, _draw_q2),
     hint="For an (ε, δ)-DP model, TPR − FPR <= (e^ε − 1 + 2δ)/(e^ε + 1).",
     solution="""
         bound = (np.exp(1.0) - 1 + 2e-5) / (np.exp(1.0) + 1)

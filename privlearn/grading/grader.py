@@ -12,7 +12,10 @@ For each notebook the grader
    question's answer cell (``metadata.privlearn.question``) it reads the answer out of
    the kernel as plain data, or keeps a handle on it when the answer is a function;
 3. judges each answer in the grader's process with the question's checker; a function
-   answer is called in the kernel with arguments the checker chooses;
+   answer is called in the kernel with arguments the checker chooses. In a graded
+   hand-out (``metadata.privlearn.graded``) each answer is checked against the numbers
+   of the student the submission belongs to, whatever id the notebook was worked for
+   (a mismatch is noted);
 4. kills the kernel and everything it started.
 
 A cell that ends the kernel (``os._exit``, a crash) or runs past its time limit is
@@ -38,6 +41,7 @@ from .._validation import check_int, check_real
 from ..exercises import CORRECT, INCORRECT, NOT_ATTEMPTED, questions
 from ..exercises._core import Incorrect, Question, StudentFunction, is_placeholder
 from ..exercises._plain import PlainDataError, decode
+from ..exercises._variants import normalise_student
 from .sandbox import KernelLost, Sandbox
 
 __all__ = ["ERROR", "NotebookGrade", "QuestionGrade", "grade_notebook"]
@@ -101,8 +105,9 @@ class _Cell:
     question: str | None
 
 
-def _parse(data: bytes) -> tuple[str, list[_Cell]]:
-    """The exercise id and the code cells of a notebook, or _Malformed saying why."""
+def _parse(data: bytes) -> tuple[str, bool, list[_Cell]]:
+    """The exercise id, whether the notebook is a graded hand-out, and its code cells; or
+    _Malformed saying why not."""
     try:
         nb = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -116,6 +121,10 @@ def _parse(data: bytes) -> tuple[str, list[_Cell]]:
         raise _Malformed("the notebook has no privlearn exercise id in its metadata: hand "
                          "out the notebooks made by build-exercises, and ask the student to "
                          "work in that file")
+    graded = tag.get("graded", False)
+    if not isinstance(graded, bool):
+        raise _Malformed(f"metadata.privlearn.graded should be true or false, got "
+                         f"{str(graded)[:40]!r}")
     cells = []
     for i, cell in enumerate(nb["cells"]):
         if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
@@ -132,7 +141,7 @@ def _parse(data: bytes) -> tuple[str, list[_Cell]]:
         ctag = cmeta.get("privlearn") if isinstance(cmeta, dict) else None
         question = ctag.get("question") if isinstance(ctag, dict) else None
         cells.append(_Cell(i, source, question if isinstance(question, str) else None))
-    return exercise, cells
+    return exercise, graded, cells
 
 
 # ------------------------------------------------------------------ grading one notebook
@@ -245,13 +254,18 @@ def grade_notebook(data: bytes, *, student: str, notebook: str, timeout: float =
     try:
         if len(data) > MAX_NOTEBOOK_BYTES:
             raise _Malformed(f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
-        exercise, cells = _parse(data)
+        exercise, graded, cells = _parse(data)
         grade.exercise = exercise
         try:
             qs = questions(exercise)
         except ValueError:
             raise _Malformed(f"unknown exercise id {exercise[:40]!r} in the notebook's "
                              "metadata") from None
+        if graded:  # each answer is checked against this student's own numbers
+            try:
+                qs = tuple(q.for_student(student) for q in qs)
+            except ValueError as exc:
+                raise _Malformed(f"a graded notebook needs a student id: {exc}") from None
     except _Malformed as exc:
         grade.error = str(exc)
         grade.seconds = time.monotonic() - start
@@ -269,6 +283,30 @@ class _Progress:
     skip: set[int] = field(default_factory=set)        # cells that ended or hung a kernel
     noted: set[int] = field(default_factory=set)       # cells whose error is in the notes
     unreadable: dict[str, str] = field(default_factory=dict)  # answers that ended a kernel
+    student_read: bool = False                         # the graded notebook's STUDENT
+
+
+def _note_student(box: Sandbox, student: str, grade: NotebookGrade, budget: _Budget) -> None:
+    """Note when a graded notebook was worked for another student id than the one it is
+    graded as (a typo, or a classmate's notebook): its numbers were someone else's."""
+    try:
+        reply = box.request({"op": "get", "name": "STUDENT", "key": "", "function": False},
+                            budget.step())
+    except KernelLost:
+        grade.notes.append("the notebook's STUDENT could not be read")
+        return
+    try:
+        worked = decode(reply["value"]) if "value" in reply else None
+    except PlainDataError:
+        worked = None
+    try:
+        same = isinstance(worked, str) and normalise_student(worked) == student
+    except ValueError:
+        same = False
+    if not same:
+        shown = repr(worked[:60]) if isinstance(worked, str) else "not set"
+        grade.notes.append(f"STUDENT in the notebook is {shown}; it is graded as "
+                           f"{student!r}'s submission, against {student!r}'s numbers")
 
 
 def _grade_cells(grade: NotebookGrade, qs: tuple[Question, ...], cells: list[_Cell],
@@ -292,6 +330,9 @@ def _grade_cells(grade: NotebookGrade, qs: tuple[Question, ...], cells: list[_Ce
                 answers = _run_cells(box, cells, pending, progress, grade, budget)
                 if answers is None:
                     continue  # a fresh kernel, without the cell that ended this one
+                if qs and qs[0].student is not None and not progress.student_read:
+                    progress.student_read = True
+                    _note_student(box, qs[0].student, grade, budget)
                 for q in pending:
                     try:
                         verdicts[q.name] = _verdict(q, answers[q.name])

@@ -20,7 +20,7 @@ PACKAGES = {"dp": "privlearn.dp", "he": "privlearn.he", "mpc": "privlearn.mpc",
             "models": "privlearn.models", "plots": "privlearn.plots",
             "widgets": "privlearn.widgets", "environment": "privlearn.environment",
             "course": "privlearn.course", "exercises": "privlearn.exercises",
-            "grading": "privlearn.grading"}
+            "grading": "privlearn.grading", "handouts": "privlearn.handouts"}
 EXTRA = {"dp": ["privlearn.dp.dpsgd"], "mpc": ["privlearn.mpc.secure_aggregation"]}
 
 EXEMPT = {  # name -> why no bad-input test applies
@@ -35,6 +35,8 @@ EXEMPT = {  # name -> why no bad-input test applies
     "grading.NotebookGrade": "a result record built by grade_notebook",
     "grading.QuestionGrade": "a result record built by grade_notebook",
     "course.ROOT": "a constant",
+    "handouts.BEGIN": "a constant",
+    "handouts.END": "a constant",
     "environment.REQUIRED": "a constant",
     "environment.versions": "takes no arguments",
     "environment.missing_packages": "takes no arguments",

@@ -2,6 +2,7 @@
 execution and the exercise API. A figure that silently drops or distorts its data, or a
 checker that passes NaN, misleads as much as a wrong number."""
 
+import importlib
 import math
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 import torch
 from scipy import stats
 
-from privlearn import course, environment, exercises, grading, plots, widgets
+from privlearn import course, environment, exercises, grading, handouts, plots, widgets
 from privlearn.exercises import INCORRECT, Question, Result
 from privlearn.exercises._checks import expect_close, expect_number, expect_sample_from
 from privlearn.fl import FedAvgHistory
@@ -108,9 +109,25 @@ CASES = [
     Case("environment.gmpy2_speedup", "bits = 1",
          lambda c: environment.gmpy2_speedup(bits=1), ValueError,
          r"bits must be an integer >= 64", r"got 1"),
-    Case("course.student_version", "a path instead of a notebook",
-         lambda c: course.student_version("ex.ipynb"), TypeError,
+    Case("handouts.student_version", "a path instead of a notebook",
+         lambda c: handouts.student_version("ex.ipynb"), TypeError,
          r"solution must be an nbformat NotebookNode", r"got str"),
+    Case("handouts.student_version", "graded given as a string",
+         lambda c: handouts.student_version(nbformat.v4.new_notebook(), graded="yes"),
+         TypeError, r"graded must be a bool", r"got str"),
+    Case("course.build_exercises", "graded hand-outs over the self-study ones",
+         lambda c: course.build_exercises(graded=True), ValueError,
+         r"out_dir must be given for graded hand-outs", r"exercises/"),
+    Case("exercises.graded", "an empty student id",
+         lambda c: exercises.graded("ex03b", " "), ValueError,
+         r"student must be a non-empty id", r"got ' '"),
+    Case("exercises.graded", "an exercise that does not exist",
+         lambda c: exercises.graded("ex99", "alice"), ValueError,
+         r"exercise must be one of", r"got 'ex99'"),
+    Case("exercises.Handout", "a student id that is not a string",
+         lambda c: exercises.Handout(importlib.import_module("privlearn.exercises.ex03b"), 42),
+         TypeError,
+         r"student must be a string", r"got int"),
     Case("course.run_notebook", "a directory that does not exist",
          lambda c: course.run_notebook(nbformat.v4.new_notebook(), cwd=Path("/no/such/dir")),
          ValueError, r"cwd must be an existing directory", r"/no/such/dir"),
@@ -136,6 +153,13 @@ CASES = [
          lambda c: Question("ex", "q1", title="t", answer="a", checker=str, hint="h",
                             solution="s", points=0),
          ValueError, r"points must be an int >= 1", r"got 0"),
+    Case("exercises.Question", "params given as a plain dict",
+         lambda c: Question("ex", "q1", title="t", answer="a", checker=str, hint="h",
+                            solution="s", params={"k": 1}),
+         TypeError, r"params must be a Params", r"got dict"),
+    Case("exercises.Question", "a student id that is not a string",
+         lambda c: importlib.import_module("privlearn.exercises.ex03b").q2.for_student(None),
+         TypeError, r"student must be a string", r"got NoneType"),
     Case("exercises.questions", "an exercise id that is not one of the course's",
          lambda c: exercises.questions("os"), ValueError, r"exercise must be one of",
          r"'os'"),

@@ -3,8 +3,10 @@
 ``student_version(solution)`` is the notebook a self-studying student works: every
 block between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes ``# YOUR CODE
 HERE`` (inside a function, followed by ``raise NotImplementedError``), outputs are
-cleared, and a cell that calls ``.solution()`` is dropped (the student calls it when
-they choose to).
+cleared, a cell that calls ``.solution()`` is dropped (the student calls it when
+they choose to), and so are nbgrader's test cells (``ex.q2.assert_correct(sigma)``,
+``metadata.nbgrader.grade``) with all nbgrader metadata: the solution notebooks are an
+nbgrader source assignment as they are, and nbgrader makes its own release from them.
 
 ``student_version(solution, graded=True)`` is the hand-out of a graded assignment, one
 file for the whole class:
@@ -121,6 +123,8 @@ def student_version(solution: nbformat.NotebookNode, *, graded: bool = False,
     params = {name: q.params.default for name, q in qs.items() if q.params is not None}
     cells = []
     for cell in nb.cells:
+        if cell.metadata.pop("nbgrader", {}).get("grade") and cell.cell_type == "code":
+            continue  # an nbgrader test cell (assert_correct): the answer cell checks too
         if cell.cell_type == "markdown":
             if graded and cell.source.startswith("## Summary"):
                 continue

@@ -646,3 +646,38 @@ def test_a_marked_number_must_be_the_questions_value():
     cell.source = cell.source.replace('data-var="q2.upper">6<', 'data-var="q2.nope">5<')
     with pytest.raises(ValueError, match=r"does not declare"):
         student_version(nb)
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_solution_notebooks_carry_nbgrader_metadata(solution):
+    from privlearn.exercises import questions
+
+    nb = nbformat.read(solution, as_version=4)
+    qs = {q.name: q for q in questions(nb.metadata.privlearn.exercise)}
+    seen = []
+    for cell, after in zip(nb.cells, [*nb.cells[1:], None], strict=True):
+        meta = cell.metadata.get("nbgrader")
+        question = cell.metadata.get("privlearn", {}).get("question")
+        if question is None:
+            assert "BEGIN SOLUTION" not in cell.source   # nbgrader refuses the region
+            assert meta is None or (meta["grade"] and not meta["solution"])
+            continue
+        seen.append(question)
+        q = qs[question]
+        assert meta == {"grade": False, "grade_id": f"{q.name}-answer", "locked": False,
+                        "schema_version": 3, "solution": True, "task": False}
+        assert after.metadata.nbgrader == {
+            "grade": True, "grade_id": f"{q.name}-check", "locked": True,
+            "points": q.points, "schema_version": 3, "solution": False, "task": False}
+        assert after.source == f"ex.{q.name}.assert_correct({q.answer})"
+    assert seen == list(qs)
+
+
+def test_assert_correct_raises_unless_the_check_passes(monkeypatch, capsys):
+    ex03b.q5.assert_correct(math.log(20) / 10)
+    assert capsys.readouterr().out == ""
+    for wrong in (None, 0.1, "0.3"):
+        with pytest.raises(AssertionError, match=r"^(Incorrect|Not attempted) \(q5"):
+            ex03b.q5.assert_correct(wrong)
+    monkeypatch.setenv("PRIVLEARN_GRADING", "1")   # the grader decides, outside the kernel
+    ex03b.q5.assert_correct(0.1)

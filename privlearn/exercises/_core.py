@@ -1,4 +1,5 @@
-"""The exercise API: ``q.check(answer)``, ``q.hint()``, ``q.solution()``.
+"""The exercise API: ``q.check(answer)``, ``q.hint()``, ``q.solution()``, and
+``q.assert_correct(answer)`` for nbgrader's test cells.
 
 After Kaggle's learntools: a check ends in one of three states, printed as one line
 and returned to code that asks (:meth:`Question.evaluate`):
@@ -337,6 +338,19 @@ class Question:
             print(f"{self.name}: your answer is read and checked by the grader")
             return
         print(self.evaluate(answer))
+
+    def assert_correct(self, answer: Any) -> None:
+        """Raise :class:`AssertionError` with the verdict unless ``answer`` is correct.
+
+        The test cells of an nbgrader assignment call this, so that nbgrader's autograde
+        gives a question's points exactly when its check passes (a check that only
+        printed would leave a blank notebook with full marks). In the grader's kernels
+        it does nothing: the grader decides, outside."""
+        if os.environ.get(GRADING_ENV):
+            return
+        result = self.evaluate(answer)
+        if result.status != CORRECT:
+            raise AssertionError(str(result))
 
     def hint(self) -> None:
         """Print a hint."""

@@ -71,6 +71,7 @@ CASES = {
                   lambda v, s, e, rng: v + abs(rng.laplace(0.0, s / e)),       # one-sided
                   lambda v, s, e, rng: v + 0.1 * s / e + rng.laplace(0.0, s / e)],  # shifted
         "also_right": [lambda v, s, e, rng: rng.laplace(v, s / e),
+                       lambda v, s, e, rng: v + rng.laplace(0.0, s / e, size=1),   # shape (1,)
                        lambda v, s, e, rng: np.float64(v + rng.laplace(0.0, s / e)),
                        lambda v, s, e, rng: torch.tensor(v + rng.laplace(0.0, s / e),
                                                          dtype=torch.float64)],
@@ -89,7 +90,8 @@ CASES = {
     ex03b.q3: {
         "right": (2.0, advanced_composition(epsilon=0.1, delta=1e-7, k=20,
                                             delta_slack=1e-6)[0]),
-        "also_right": [[2, 2.561], (np.float64(2.0), torch.tensor(2.5608, dtype=torch.float64))],
+        "also_right": [[2, 2.561], (np.float64(2.0), torch.tensor(2.5608, dtype=torch.float64)),
+                       np.array([2.0, 2.5608]), torch.tensor([2.0, 2.5608])],
         "wrong": [(2.0, math.sqrt(40 * math.log(1e6)) * 0.1), (0.1, 2.5), 2.0, (2.0,),
                   (2.0, 2.56), (2.0, 2.57)],
         "blank": None,
@@ -122,6 +124,14 @@ def _in_place(states, sizes):
         for s, w in zip(states[1:], sizes[1:], strict=True):
             out[k].add_(w / sum(sizes) * s[k])
     return out
+
+
+def _table_of(cases, answer_at):
+    """A wrong answer that looks its inputs up in a checker's fixed cases (and answers 0
+    otherwise): fresh random inputs make it fail."""
+    table = {repr([np.asarray(x).tolist() for x in case[:answer_at]]): case[answer_at]
+             for case in cases}
+    return lambda *args: table.get(repr([np.asarray(x).tolist() for x in args]), 0)
 
 
 def _rounds_to(acc, target):
@@ -180,7 +190,8 @@ CASES.update({
     ex03a.q4: {"right": _rounds_to,
                "wrong": [lambda a, t: next((r for r, x in enumerate(a) if x >= t), None),
                          lambda a, t: next((r for r, x in enumerate(a, 1) if x > t), None),
-                         lambda a, t: len(a)],
+                         lambda a, t: len(a),
+                         _table_of(ex03a._Q4_CASES, 2)],             # the checker's answers
                "blank": _not_implemented},
     ex04.q1: {"right": _train,
               "wrong": [_train_other, lambda m, x, y, lr: None,
@@ -208,7 +219,8 @@ CASES.update({
               "blank": _not_implemented},
     ex04.q3: {"right": (256 / 60_000, round(15 * 60_000 / 256)),
               "also_right": [(0.004267, 3516), (np.float64(256 / 60_000), np.int64(3516)),
-                             [256 / 60_000, 3516.0]],
+                             [256 / 60_000, 3516.0], np.array([256 / 60_000, 3516]),
+                             torch.tensor([256 / 60_000, 3516], dtype=torch.float64)],
               "wrong": [(256, 3516), (256 / 60_000, 15), (0.01, 3516), 0.004,
                         (256 / 60_000, 3515), (256 / 60_000, 3517), (0.00427, 3516)],
               "blank": None},
@@ -230,7 +242,9 @@ CASES.update({
                "blank": None},
     ex03c.q2: {"right": lambda n, a, b: a * b % (n * n),
                "also_right": [lambda n, a, b: gmpy2.mpz(a) * b % (n * n),
-                              lambda n, a, b: np.int64(a * b % (n * n))],
+                              lambda n, a, b: np.int64(a * b % (n * n)),
+                              lambda n, a, b: torch.tensor(a * b % (n * n)),
+                              lambda n, a, b: np.array([a * b % (n * n)])],
                "wrong": [lambda n, a, b: a + b, lambda n, a, b: a * b,
                          lambda n, a, b: (a + b) % (n * n), lambda n, a, b: float(a * b)],
                "blank": _not_implemented},
@@ -283,7 +297,8 @@ CASES.update({
                "blank": _not_implemented},
     ex03d.q2: {"right": _interpolate,
                "wrong": [lambda sh, p: sum(y for _, y in sh) % p,
-                         lambda sh, p: sh[0][1]],
+                         lambda sh, p: sh[0][1],
+                         _table_of(ex03d._Q2_CASES, 2)],
                "blank": _not_implemented},
     ex03d.q3: {"right": 198, "also_right": [198 + 2**64, np.int64(198), gmpy2.mpz(198), 198.0],
                "wrong": [143, 40 + 11 * 3 + 5 * 8 + 55, 0], "blank": None},
@@ -304,6 +319,12 @@ def _link_any(released, auxiliary, qi):  # keeps ambiguous matches too
                                                         strict=True)) if k in keys}
 
 
+def _link_one_to_one(released, auxiliary, qi):  # also drops an auxiliary row matched twice
+    matches = _link(released, auxiliary, qi)
+    targets = list(matches.values())
+    return {i: j for i, j in matches.items() if targets.count(j) == 1}
+
+
 def _advantage(lm, ln):
     taus = np.concatenate([lm, ln])
     return max(0.0, max(np.mean(lm <= t) - np.mean(ln <= t) for t in taus))
@@ -315,7 +336,8 @@ CASES.update({
               "wrong": [_link_any, lambda r, a, q: {}, lambda r, a, q: [0],
                         lambda r, a, q: _link(ex01._Q2_RELEASED, ex01._Q2_AUX,
                                               ["zip", "sex"]),     # hard-coded answer
-                        lambda r, a, q: _link(r, a, q[:2])],       # only two columns
+                        lambda r, a, q: _link(r, a, q[:2]),        # only two columns
+                        _link_one_to_one],
               "blank": _not_implemented},
     ex01.q3: {"right": 41_500, "wrong": [784_100, -41_500, 0], "blank": None},
     ex01.q4: {"right": 240_000.0,
@@ -323,6 +345,7 @@ CASES.update({
               "blank": None},
     ex07.q1: {"right": _advantage,
               "wrong": [lambda lm, ln: _advantage(-lm, -ln), lambda lm, ln: 0.5,
+                        _table_of([(lm, ln, _advantage(lm, ln)) for lm, ln in ex07._Q1_CASES], 2),
                         lambda lm, ln: float(np.mean(lm) - np.mean(ln)),
                         lambda lm, ln: max(0.0, np.mean(lm <= lm.max())    # one threshold
                                            - np.mean(ln <= lm.max())),
@@ -352,7 +375,8 @@ def _oue(reports, eps):
 
 
 CASES.update({
-    ex05.q1: {"right": (0.5, 0.25), "also_right": [[0.5, 0.25001], (np.float32(0.5), 1 / 4)],
+    ex05.q1: {"right": (0.5, 0.25), "also_right": [[0.5, 0.25001], (np.float32(0.5), 1 / 4),
+                                                   np.array([0.5, 0.25])],
               "wrong": [(0.75, 0.25), (0.5, 0.5), 0.5, (0.25, 0.5)], "blank": None},
     ex05.q2: {"right": _oue,
               "wrong": [lambda r, e: r.mean(axis=0), lambda r, e: np.clip(_oue(r, e), 0, 1),

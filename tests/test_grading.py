@@ -32,8 +32,10 @@ TOKEN = "privlearn-grading-test-daemon"
 
 
 def _edited(base: Path, edits: dict[int, str]) -> str:
-    """``base`` with code cell i's source replaced, outputs cleared."""
+    """``base`` with code cell i's source replaced, outputs cleared (counting without
+    nbgrader's test cells, which are dropped: as in the notebooks students get)."""
     nb = nbformat.read(base, as_version=4)
+    nb.cells = [c for c in nb.cells if not c.metadata.get("nbgrader", {}).get("grade")]
     code = [c for c in nb.cells if c.cell_type == "code"]
     for i, source in edits.items():
         code[i].source = source

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import secrets
 from typing import Any
 
 import numpy as np
@@ -13,8 +14,28 @@ from .._validation import check_int, check_real
 from ._core import Incorrect
 
 __all__ = ["LAPLACE_DRAWS", "close_to", "expect_close", "expect_integer", "expect_laplace",
-           "expect_number", "expect_sample_from", "expect_uniform_bits", "laplace_test_power",
-           "uniform_bits_test_power"]
+           "expect_number", "expect_pair", "expect_sample_from", "expect_uniform_bits",
+           "fresh_rng", "laplace_test_power", "uniform_bits_test_power"]
+
+
+def fresh_rng() -> np.random.Generator:
+    """A generator seeded by the operating system, for a checker's inputs that differ on
+    every check: an answer that is a table of the checker's fixed cases fails them.
+    Only for checks that are exact on any input (a statistical check keeps its seeds,
+    so that its false-reject rate is the computed one)."""
+    return np.random.default_rng(secrets.randbits(128))
+
+
+def expect_pair(answer: Any, what: str) -> tuple[Any, Any]:
+    """The two items of a pair: a tuple or list of two, or a 1-D numpy array or torch
+    tensor of two real numbers (items come back as Python scalars)."""
+    if hasattr(answer, "detach") and hasattr(answer, "numel"):  # a torch tensor
+        answer = answer.detach().cpu().numpy()
+    if isinstance(answer, np.ndarray) and answer.shape == (2,) and answer.dtype.kind in "iuf":
+        return answer[0].item(), answer[1].item()
+    if isinstance(answer, (tuple, list)) and len(answer) == 2:
+        return answer[0], answer[1]
+    raise Incorrect(f"answer with a pair {what}")
 
 
 def expect_number(answer: Any, what: str) -> float:

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..attacks import linkage_attack
-from ._checks import close_to, expect_integer, expect_number
+from ._checks import close_to, expect_integer, expect_number, fresh_rng
 from ._core import Incorrect, Question, call_student
 from ._variants import Params
 
@@ -56,6 +56,13 @@ _Q2_AUX = {"zip": [1, 1, 2, 2, 4, 5], "sex": ["F", "M", "F", "F", "M", "M"],
            "name": ["Ann", "Bob", "Cy", "Di", "Ed", "Flo"]}
 
 
+# two released rows that both match the one auxiliary row with their key: both are
+# re-identified (a join that also wants the match to be one-to-one misses them)
+_Q2_SHARED = ({"zip": [7, 7, 8], "sex": ["F", "F", "M"]},
+              {"zip": [7, 8, 8], "sex": ["F", "M", "M"], "name": ["Gil", "Hal", "Ivy"]},
+              ["zip", "sex"])
+
+
 def _q2_random_case(seed: int) -> tuple[dict, dict, list[str]]:
     """A second town: 12 released rows, 15 auxiliary ones, three quasi-identifiers, so
     that an answer written for the example's tables does not carry over."""
@@ -69,8 +76,8 @@ def _q2_random_case(seed: int) -> tuple[dict, dict, list[str]]:
 
 
 def _check_q2(fn) -> str:
-    cases = [(_Q2_RELEASED, _Q2_AUX, ["zip", "sex"]), _q2_random_case(11),
-             _q2_random_case(12)]
+    cases = [(_Q2_RELEASED, _Q2_AUX, ["zip", "sex"]), _Q2_SHARED,
+             *(_q2_random_case(int(s)) for s in fresh_rng().integers(2**32, size=2))]
     for i, (released, auxiliary, qi) in enumerate(cases):
         got = call_student(fn, {k: list(v) for k, v in released.items()},
                            {k: list(v) for k, v in auxiliary.items()}, list(qi))
@@ -85,9 +92,12 @@ def _check_q2(fn) -> str:
         if got != right:
             wrong = sorted(set(got) ^ set(right) | {k for k in got if got[k] != right.get(k)})
             where = "the example's tables" if i == 0 else f"another town ({len(qi)} columns)"
+            if i == 1 and got == {}:
+                raise Incorrect("released rows 0 and 1 each match exactly one auxiliary row "
+                                "(the same one): both are re-identified")
             raise Incorrect(f"on {where}, your matches are wrong for released rows {wrong}")
     return ("these checks passed: rows matching exactly one auxiliary row, and only those, on "
-            "the example and on two other towns")
+            "the example, on two rows matching the same person, and on two random towns")
 
 
 q2 = Question(

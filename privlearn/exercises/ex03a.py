@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from ..fl import fedavg
-from ._checks import expect_number
+from ._checks import expect_number, fresh_rng
 from ._core import Incorrect, Question, call_student
 from ._variants import Params
 
@@ -68,7 +68,9 @@ def _random_states(k: int, seed: int):
 
 
 def _check_q2(fn) -> str:
-    for k, sizes, seed in ((3, [120, 30, 50], 0), (2, [1, 1], 1), (4, [5, 0, 7, 1], 2)):
+    rng = fresh_rng()
+    random = (5, [int(n) for n in rng.integers(1, 500, 5)], int(rng.integers(2**32)))
+    for k, sizes, seed in ((3, [120, 30, 50], 0), (2, [1, 1], 1), (4, [5, 0, 7, 1], 2), random):
         states = _random_states(k, seed)
         call = fn.call(states, sizes)
         got, after = call.value, call.args[0]
@@ -95,7 +97,7 @@ def _check_q2(fn) -> str:
             if not torch.allclose(val.double(), right[key].double(), atol=1e-5):
                 raise Incorrect(f"{key!r} is not the weighted average for sizes {sizes}")
     return ("these checks passed: the weighted average matches privlearn.fl.fedavg on three "
-            "cases, and the inputs are left untouched")
+            "fixed cases and a random one, and the inputs are left untouched")
 
 
 q2 = Question(
@@ -145,8 +147,16 @@ _Q4_CASES = (
 )
 
 
+def _first_round(accuracies, target) -> int | None:
+    reached = np.flatnonzero(np.asarray(accuracies) >= target)
+    return int(reached[0]) + 1 if reached.size else None
+
+
 def _check_q4(fn) -> str:
-    for acc, target, right in _Q4_CASES:
+    rng = fresh_rng()
+    history = np.round(np.cumsum(rng.uniform(-0.02, 0.08, 12)) + 0.3, 3).tolist()
+    goal = float(rng.choice(history)) if rng.random() < 0.8 else 0.999
+    for acc, target, right in (*_Q4_CASES, (history, goal, _first_round(history, goal))):
         got = call_student(fn, list(acc), target)
         if right is None and got is not None:
             raise Incorrect(f"for {acc} the target {target} is never reached: return None, "
@@ -156,7 +166,8 @@ def _check_q4(fn) -> str:
         if got != right:
             raise Incorrect(f"for accuracies {acc} and target {target} your function "
                             f"returned {got!r}, which is not the first round at or above it")
-    return "these checks passed: first round at or above the target, counted from 1; None if never"
+    return ("these checks passed: first round at or above the target, counted from 1; None if "
+            "never (fixed cases and a random history)")
 
 
 q4 = Question(

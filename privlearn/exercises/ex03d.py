@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import expect_integer, expect_uniform_bits
+from ._checks import expect_integer, expect_uniform_bits, fresh_rng
 from ._core import Incorrect, Question, call_student
 from ._variants import Params
 
@@ -69,14 +69,26 @@ _Q2_CASES = (
 )
 
 
+def _random_shamir_case(prime: int = 2**31 - 1) -> tuple[list, int, int]:
+    """Shares of a random secret under a random polynomial of degree 2..4, at random
+    distinct points, in random order."""
+    rng = fresh_rng()
+    coefficients = [int(c) for c in rng.integers(0, prime, int(rng.integers(3, 6)))]
+    xs = [int(x) for x in rng.choice(np.arange(1, 1000), len(coefficients), replace=False)]
+    shares = [(x, sum(c * pow(x, k, prime) for k, c in enumerate(coefficients)) % prime)
+              for x in xs]
+    return shares, prime, coefficients[0]
+
+
 def _check_q2(fn) -> str:
-    for shares, prime, secret in _Q2_CASES:
+    for shares, prime, secret in (*_Q2_CASES, _random_shamir_case()):
         got = call_student(fn, list(shares), prime)
         if got != secret:
             raise Incorrect(f"for shares {shares} over GF({prime}) your function returned "
                             f"{got!r}, which is not f(0): check the weights λ_i and reduce "
                             "mod p")
-    return "these checks passed: f(0) from any three points of the example, and from two of a line"
+    return ("these checks passed: f(0) from any three points of the example, from two of a "
+            "line, and from a random polynomial over GF(2^31 − 1)")
 
 
 q2 = Question(

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..attacks import dp_advantage_bound
-from ._checks import close_to, expect_number
+from ._checks import close_to, expect_number, fresh_rng
 from ._core import Incorrect, Question, call_student
 from ._variants import Params
 
@@ -35,7 +35,9 @@ _Q1_CASES = (
 
 
 def _check_q1(fn) -> str:
-    for lm, ln in _Q1_CASES:
+    rng = fresh_rng()
+    random = (np.round(rng.exponential(0.5, 30), 2), np.round(rng.exponential(1.0, 40), 2))
+    for lm, ln in (*_Q1_CASES, random):
         got = expect_number(call_student(fn, lm.copy(), ln.copy()), "advantage")
         right = _best_advantage(lm, ln)
         if math.isclose(got, right, abs_tol=1e-12):
@@ -46,7 +48,8 @@ def _check_q1(fn) -> str:
                             "is at most the threshold")
         raise Incorrect(f"for member losses {lm.tolist()} and non-member losses {ln.tolist()} "
                         f"{got:.3f} is not the best TPR − FPR over all thresholds")
-    return "these checks passed: the best TPR − FPR over thresholds, on five cases"
+    return ("these checks passed: the best TPR − FPR over thresholds, on five fixed cases and "
+            "a random one (with ties)")
 
 
 q1 = Question(
@@ -120,7 +123,7 @@ q3 = Question(
 
 
 def _check_q4(fn) -> str:
-    rng = np.random.default_rng(3)
+    rng = fresh_rng()
     for _ in range(3):
         a, b = rng.random(64), rng.random(64)
         got = expect_number(call_student(fn, a.copy(), b.copy()), "error")

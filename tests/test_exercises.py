@@ -448,6 +448,102 @@ def test_hint_and_solution_print(capsys):
     assert "Hint (q1)" in out and "rng.laplace" in out
 
 
+# --- the questions that implement a chapter's core algorithm -------------------------------
+
+
+def _fedavg_round(model, clients, lr, steps, weights=None, sequential=False):
+    import copy
+
+    states, sizes = [], []
+    current = copy.deepcopy(model)
+    for x, y in clients:
+        local = current if sequential else copy.deepcopy(model)
+        opt = torch.optim.SGD(local.parameters(), lr=lr)
+        for _ in range(steps):
+            opt.zero_grad()
+            nn.functional.cross_entropy(local(x), y).backward()
+            opt.step()
+        states.append({k: v.clone() for k, v in local.state_dict().items()})
+        sizes.append(len(y))
+    if sequential:
+        return states[-1]
+    w = np.array(weights if weights is not None else sizes, dtype=float)
+    return {k: sum(wi / w.sum() * s[k] for s, wi in zip(states, w, strict=True))
+            for k in states[0]}
+
+
+def _in_place_round(model, clients, lr, steps):  # trains global_model itself
+    for x, y in clients:
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+        for _ in range(steps):
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+    return dict(model.state_dict())
+
+
+def _dp_mean(v, lo, hi, e, rng, n=None, clip=True, scale=None):
+    x = np.clip(v, lo, hi) if clip else v
+    b = scale if scale is not None else (hi - lo) / (n or len(v)) / e
+    return float(np.mean(x) + rng.laplace(0.0, b))
+
+
+def _decrypt(p, q, c, lam=None, mu=True, mod_n2=True):
+    import math
+
+    n = p * q
+    lam = lam or math.lcm(p - 1, q - 1)
+    u = pow(c, lam, n * n if mod_n2 else n)
+    return (u - 1) // n * (pow(lam, -1, n) if mu else 1) % n
+
+
+CASES.update({
+    ex03a.q5: {
+        "right": lambda m, c, lr, s: _fedavg_round(m, c, lr, s),
+        "also_right": [lambda m, c, lr, s: {k: v.numpy() for k, v in
+                                            _fedavg_round(m, c, lr, s).items()},
+                       lambda m, c, lr, s: {k: v.double() for k, v in
+                                            _fedavg_round(m, c, lr, s).items()}],
+        "wrong": [lambda m, c, lr, s: _fedavg_round(m, c, lr, s, weights=[1] * len(c)),
+                  lambda m, c, lr, s: _fedavg_round(m, c, lr, s, sequential=True),
+                  _in_place_round,                                    # trains the global model
+                  lambda m, c, lr, s: _fedavg_round(m, c, lr, 1),     # one step, not `steps`
+                  lambda m, c, lr, s: _fedavg_round(m, c, 0.1, s),    # ignores lr
+                  lambda m, c, lr, s: dict(m.state_dict()),           # no training
+                  lambda m, c, lr, s: list(_fedavg_round(m, c, lr, s).values())],
+        "blank": _not_implemented,
+    },
+    ex03b.q6: {
+        "right": _dp_mean,
+        "also_right": [lambda v, lo, hi, e, rng: np.float32(_dp_mean(v, lo, hi, e, rng)),
+                       lambda v, lo, hi, e, rng: (np.clip(v, lo, hi).sum()
+                                                  + rng.laplace(0.0, (hi - lo) / e)) / len(v)],
+        "wrong": [lambda v, lo, hi, e, rng: _dp_mean(v, lo, hi, e, rng, clip=False),
+                  lambda v, lo, hi, e, rng: _dp_mean(v, lo, hi, e, rng, n=1),      # no /n
+                  lambda v, lo, hi, e, rng: _dp_mean(v, lo, hi, e, rng, n=len(v) - 1),
+                  lambda v, lo, hi, e, rng: _dp_mean(v, lo, hi, e, rng,
+                                                     scale=hi / len(v) / e),   # upper only
+                  lambda v, lo, hi, e, rng: _dp_mean(v[(v >= lo) & (v <= hi)], lo, hi, e,
+                                                     rng, n=len(v)),           # drops them
+                  lambda v, lo, hi, e, rng: float(np.clip(v, lo, hi).mean()),  # no noise
+                  lambda v, lo, hi, e, rng: _dp_mean(v, lo, hi, e,
+                                                     np.random.default_rng())],
+        "blank": _not_implemented,
+    },
+    ex03c.q5: {
+        "right": _decrypt,
+        "also_right": [lambda p, q, c: _decrypt(p, q, c, lam=(p - 1) * (q - 1)),   # φ works
+                       lambda p, q, c: gmpy2.mpz(_decrypt(p, q, c)),
+                       lambda p, q, c: np.int64(_decrypt(p, q, c))],
+        "wrong": [lambda p, q, c: _decrypt(p, q, c, mu=False),
+                  lambda p, q, c: _decrypt(p, q, c, mod_n2=False),
+                  lambda p, q, c: (d := _decrypt(p, q, c)) - p * q * (d > p * q // 2),
+                  lambda p, q, c: c % (p * q)],
+        "blank": _not_implemented,
+    },
+})
+
+
 # --- graded hand-outs: per-student values ------------------------------------------------
 
 

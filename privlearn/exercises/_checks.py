@@ -15,7 +15,7 @@ from ._core import Incorrect
 
 __all__ = ["LAPLACE_DRAWS", "close_to", "expect_close", "expect_integer", "expect_laplace",
            "expect_number", "expect_pair", "expect_sample_from", "expect_uniform_bits",
-           "fresh_rng", "laplace_test_power", "uniform_bits_test_power"]
+           "fresh_rng", "laplace_test_power", "seeded_draws", "uniform_bits_test_power"]
 
 
 def fresh_rng() -> np.random.Generator:
@@ -24,6 +24,24 @@ def fresh_rng() -> np.random.Generator:
     Only for checks that are exact on any input (a statistical check keeps its seeds,
     so that its false-reject rate is the computed one)."""
     return np.random.default_rng(secrets.randbits(128))
+
+
+def seeded_draws(fn: Any, args: tuple, what: str, *, seed: int,
+                 n: int | None = None) -> np.ndarray:
+    """``n`` (default :data:`LAPLACE_DRAWS`) results of ``fn(*args, rng)`` from one
+    generator seeded with ``seed``, as floats, after checking that each result is one
+    number and that two calls with identically seeded generators agree (noise drawn from
+    anything but the ``rng`` argument fails here)."""
+    a, b = fn.map([(*args, np.random.default_rng(7)), (*args, np.random.default_rng(7))])
+    for got in (a, b):
+        if (got.numel() if hasattr(got, "numel") else np.size(got)) != 1:
+            raise Incorrect(f"{what} should be a single number, got shape {np.shape(got)}")
+    if expect_number(a, what) != expect_number(b, what):
+        raise Incorrect("two calls with identically seeded rng gave different results: "
+                        "draw the noise from the rng argument, not from np.random")
+    rng = np.random.default_rng(seed)
+    return np.array([expect_number(d, what)
+                     for d in fn.map([(*args, rng)] * (n or LAPLACE_DRAWS))])
 
 
 def expect_pair(answer: Any, what: str) -> tuple[Any, Any]:

@@ -1,7 +1,8 @@
 """Checkers for ``ex03a_federated_learning``.
 
 q1 the FedAvg weights n_i/n; q2 write the weighted aggregation of state dicts; q3 what
-the article's aggregation returns; q4 rounds to a target accuracy.
+the article's aggregation returns; q4 rounds to a target accuracy; q5 write one whole
+FedAvg round (local training on each client, then the weighted average).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import math
 
 import numpy as np
 import torch
+from torch import nn
 
 from ..fl import fedavg
 from ._checks import expect_number, fresh_rng
 from ._core import Incorrect, Question, call_student
+from ._reference import full_batch_sgd
 from ._variants import Params
 
 EXERCISE = "ex03a"
@@ -83,8 +86,10 @@ def _check_q2(fn) -> str:
         for s, c in zip(states, after, strict=True):
             if any(not torch.equal(s[key], torch.as_tensor(c[key])) for key in s):
                 raise Incorrect("your function changed a client's tensors: build new ones "
-                                "instead (writing into a tensor that is still to be read is "
-                                "what zeroed the article's model: notebook 04, bug 3)")
+                                "instead (torch.zeros_like). Writing into a tensor that is "
+                                "still to be read is also what breaks the article's "
+                                "aggregation, which zeroes a parameter, then reads it "
+                                "(notebook 04, bug 3)")
         right = fedavg(states, sizes)
         for key in right:
             val = torch.as_tensor(got[key])
@@ -184,4 +189,107 @@ q4 = Question(
     """,
 )
 
-QUESTIONS = (q1, q2, q3, q4)
+# ---------------------------------------------------------------- q5 one FedAvg round
+
+
+def _q5_task(seed: int, sizes: tuple[int, ...]):
+    """A linear model and clients whose labels follow different rules (non-IID)."""
+    g = torch.Generator().manual_seed(seed)
+    model = nn.Linear(4, 3)
+    with torch.no_grad():
+        model.weight.copy_(torch.randn(3, 4, generator=g) * 0.1)
+        model.bias.copy_(torch.randn(3, generator=g) * 0.1)
+    clients = []
+    for i, n in enumerate(sizes):
+        x = torch.randn(n, 4, generator=g)
+        y = ((x[:, 0] + i * x[:, 1]) > 0).long() + (i == 2)
+        clients.append((x, y))
+    return model, clients
+
+
+def _local(model: nn.Linear, x, y, lr: float, steps: int) -> dict:
+    trained = full_batch_sgd(model, x, y, lr, steps)
+    return {k: v.detach().clone() for k, v in trained.state_dict().items()}
+
+
+def _average(states: list[dict], weights) -> dict:
+    total = float(sum(weights))
+    return {k: sum(w / total * s[k] for s, w in zip(states, weights, strict=True))
+            for k in states[0]}
+
+
+def _sequential(model: nn.Linear, clients, lr: float, steps: int) -> dict:
+    """The article's bug 2: each client trains on from the previous client's model."""
+    current = nn.Linear(model.in_features, model.out_features)
+    current.load_state_dict(model.state_dict())
+    for x, y in clients:
+        current.load_state_dict(_local(current, x, y, lr, steps))
+    return current.state_dict()
+
+
+def _check_q5(fn) -> str:
+    rng = fresh_rng()
+    fresh = (int(rng.integers(2**32)), tuple(int(n) for n in rng.integers(5, 60, 4)), 0.2, 4)
+    for seed, sizes, lr, steps in ((0, (40, 10, 25), 0.5, 5), fresh):
+        model, clients = _q5_task(seed, sizes)
+        before = {k: v.clone() for k, v in model.state_dict().items()}
+        call = fn.call(model, clients, lr, steps)
+        got, after = call.value, call.args[0]
+        if not isinstance(got, dict) or set(got) != set(before):
+            raise Incorrect("return a state dict: a dict with the model's keys ('weight', "
+                            "'bias') and the averaged tensors")
+        if not isinstance(after, nn.Linear) or any(
+                not torch.equal(after.state_dict()[k], v) for k, v in before.items()):
+            raise Incorrect("your function changed global_model: train a copy on each "
+                            "client (copy.deepcopy), so that every client starts from the "
+                            "same global weights")
+        got = {k: torch.as_tensor(v).double() for k, v in got.items()}
+
+        def close(ref: dict, got: dict = got) -> bool:
+            return all(torch.allclose(got[k], ref[k].double(), rtol=1e-4, atol=1e-6)
+                       for k in ref)
+
+        local = [_local(model, x, y, lr, steps) for x, y in clients]
+        if close(_average(local, [len(y) for _, y in clients])):
+            continue
+        if close(_average(local, [1] * len(clients))):
+            raise Incorrect("the clients are averaged with equal weights: weight each by its "
+                            "number of examples, n_i / n")
+        if close(_sequential(model, clients, lr, steps)):
+            raise Incorrect("the clients train one after the other on one model; each must "
+                            "start from the global model of this round")
+        if close(before):
+            raise Incorrect("the global model comes back unchanged: did the clients train?")
+        raise Incorrect(f"for client sizes {list(sizes)}, lr = {lr:g} and {steps} steps, the "
+                        "result is not the n_i/n-weighted average of the clients' models "
+                        "after local training")
+    return ("these checks passed: each client trains its own copy of the global model, the "
+            "round returns the n_i/n-weighted average, and global_model is left alone (a "
+            "fixed task and a fresh one)")
+
+
+q5 = Question(
+    EXERCISE, "q5", title="one FedAvg round",
+    answer="fedavg_round", function=True, checker=_check_q5,
+    hint="For each (x, y): local = copy.deepcopy(global_model), an SGD optimiser over "
+         "local.parameters(), `steps` full-batch steps; keep local.state_dict() and len(y). "
+         "Then the weighted average of q2.",
+    solution="""
+        def fedavg_round(global_model, clients, lr, steps):
+            states, sizes = [], []
+            for x, y in clients:
+                local = copy.deepcopy(global_model)
+                optimizer = torch.optim.SGD(local.parameters(), lr=lr)
+                for _ in range(steps):
+                    optimizer.zero_grad()
+                    torch.nn.functional.cross_entropy(local(x), y).backward()
+                    optimizer.step()
+                states.append(local.state_dict())
+                sizes.append(len(y))
+            n = sum(sizes)
+            return {key: sum(size / n * s[key] for s, size in zip(states, sizes))
+                    for key in states[0]}
+    """,
+)
+
+QUESTIONS = (q1, q2, q3, q4, q5)

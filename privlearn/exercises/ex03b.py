@@ -2,7 +2,7 @@
 
 q1 implement the Laplace mechanism; q2 calibrate σ for a clipped sum; q3 compose a
 budget (basic and advanced); q4 debias randomized response; q5 choose ε for a target
-error.
+error; q6 write a differentially private mean (clip, find the sensitivity, add noise).
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import numpy as np
 
 from ..dp import advanced_composition, analytic_gaussian_sigma, basic_composition
 from ._checks import (
-    LAPLACE_DRAWS,
     close_to,
     expect_close,
     expect_laplace,
     expect_number,
     expect_pair,
     fresh_rng,
+    seeded_draws,
 )
 from ._core import Incorrect, Question, call_student
 from ._variants import Params
@@ -35,19 +35,7 @@ def _check_q1(fn) -> str:
     """Power: see :func:`privlearn.exercises._checks.expect_laplace` (8,000 draws per
     setting, two settings at 5e-7 each: a right answer fails once in a million)."""
     for value, sens, eps in _Q1_CASES:
-        a, b = fn.map([(value, sens, eps, np.random.default_rng(7)),
-                       (value, sens, eps, np.random.default_rng(7))])
-        for got in (a, b):
-            if (got.numel() if hasattr(got, "numel") else np.size(got)) != 1:
-                raise Incorrect(f"for a single value your function should return a single "
-                                f"number, got shape {np.shape(got)}")
-        a, b = expect_number(a, "your result"), expect_number(b, "your result")
-        if a != b:
-            raise Incorrect("two calls with identically seeded rng gave different results: "
-                            "draw the noise from the rng argument, not from np.random")
-        rng = np.random.default_rng(2024)
-        draws = np.array([expect_number(d, "your result")
-                          for d in fn.map([(value, sens, eps, rng)] * LAPLACE_DRAWS)])
+        draws = seeded_draws(fn, (value, sens, eps), "your result", seed=2024)
         if math.isclose(float(np.mean(np.abs(draws - value))), eps / sens, rel_tol=0.2):
             raise Incorrect("the noise scale looks like epsilon/sensitivity; the Laplace scale "
                             "is sensitivity/epsilon")
@@ -227,4 +215,58 @@ q5 = Question(
     """,
 )
 
-QUESTIONS = (q1, q2, q3, q4, q5)
+# ---------------------------------------------------------------- q6 a DP mean
+
+# ten ages for a survey of adults, two of them typos (7100, and 4 for a 40-year-old):
+# clipped to [18, 90] their mean is 44.5, the raw mean 744.1, the mean without the
+# typos 42.125; the noise scale is (90 − 18) / (10 · 1) = 7.2. Ten values, so that a
+# sensitivity over n − 1 (11% more noise) is caught like any 10% error in the scale
+_Q6_VALUES = np.array([34, 51, 29, 62, 45, 38, 7100, 23, 55, 4], dtype=float)
+_Q6 = {"lower": 18.0, "upper": 90.0, "epsilon": 1.0}
+
+
+def _check_q6(fn) -> str:
+    """Power: :func:`privlearn.exercises._checks.expect_laplace` at 8,000 draws and
+    ``alpha`` = 1e-6 (one setting): a right answer fails once in a million; a scale 10%
+    too small is missed with probability 1.1e-05, 10% too large 3.4e-04, a centre 0.1
+    scale units off 4.1e-04 (:func:`~privlearn.exercises._checks.laplace_test_power`)."""
+    lower, upper, eps = _Q6["lower"], _Q6["upper"], _Q6["epsilon"]
+    n = len(_Q6_VALUES)
+    centre = float(np.clip(_Q6_VALUES, lower, upper).mean())
+    scale = (upper - lower) / (n * eps)
+    draws = seeded_draws(fn, (_Q6_VALUES.copy(), lower, upper, eps), "your release",
+                         seed=2025)
+    middle = float(np.median(draws))  # within 0.05 scale units of the centre if right
+    inside = _Q6_VALUES[(_Q6_VALUES >= lower) & (_Q6_VALUES <= upper)]
+    if abs(middle - float(inside.mean())) < 0.1 * scale:
+        raise Incorrect("the values outside [lower, upper] are dropped: clip them to the "
+                        "range instead (dropping one person changes n, and the sensitivity "
+                        "no longer holds)")
+    if abs(middle - centre) > 0.5 * scale:
+        raise Incorrect("your releases are not centred on the mean of the clipped values: "
+                        "clip every value to [lower, upper] before averaging (two values "
+                        "here are typos outside the range)")
+    spread = float(np.mean(np.abs(draws - middle)))
+    if math.isclose(spread, scale * n, rel_tol=0.2):
+        raise Incorrect("the noise is n times too large: one person can move the *mean* of "
+                        "n clipped values by at most (upper − lower) / n")
+    expect_laplace(draws, centre, scale, f"{n} values clipped to [{lower:g}, {upper:g}], "
+                   f"epsilon={eps:g}", alpha=1e-6)
+    return ("these checks passed: it uses the rng it is given, and 8,000 releases follow "
+            "Lap((upper − lower)/(n·ε)) around the mean of the clipped values")
+
+
+q6 = Question(
+    EXERCISE, "q6", title="a differentially private mean",
+    answer="dp_mean", function=True, checker=_check_q6,
+    hint="np.clip(values, lower, upper) first. Replacing one person changes the mean of n "
+         "clipped values by at most (upper − lower) / n: that is the sensitivity.",
+    solution="""
+        def dp_mean(values, lower, upper, epsilon, rng):
+            clipped = np.clip(values, lower, upper)
+            sensitivity = (upper - lower) / len(values)
+            return clipped.mean() + rng.laplace(0.0, sensitivity / epsilon)
+    """,
+)
+
+QUESTIONS = (q1, q2, q3, q4, q5, q6)

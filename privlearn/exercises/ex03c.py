@@ -1,12 +1,16 @@
 """Checkers for ``ex03c_homomorphic_encryption``.
 
 q1 encrypt by hand; q2 write the homomorphic addition; q3 encode a negative float;
-q4 find the slot size that keeps a packing layout from overflowing.
+q4 find the slot size that keeps a packing layout from overflowing; q5 write Paillier
+decryption.
 """
 
 from __future__ import annotations
 
+import math
+
 from ..he import Ciphertext, PrivateKey, decrypt, encrypt
+from ..he.paillier import raw_encrypt
 from ._checks import expect_integer, fresh_rng
 from ._core import Incorrect, Question, call_student
 from ._variants import Params
@@ -156,6 +160,59 @@ q4 = Question(
     """,
 )
 
-QUESTIONS = (q1, q2, q3, q4)
+# ---------------------------------------------------------------- q5 decryption
+
+_Q5_PRIMES = (1009, 1013, 1019, 1021, 1031, 1033, 2003, 2011, 2017, 3001, 3011, 4001, 4003,
+              4007, 65521, 65537)
+
+
+def _q5_cases() -> list[tuple[int, int, int, int]]:
+    """(p, q, m, r): the hand example of q1, a key whose λ and φ differ, and a fresh key
+    and plaintext drawn for this check."""
+    rng = fresh_rng()
+    while True:  # a valid key: gcd(pq, (p − 1)(q − 1)) = 1 (4007 − 1 = 2 · 2003, say)
+        p, q = (int(x) for x in rng.choice(_Q5_PRIMES, 2, replace=False))
+        if math.gcd(p * q, (p - 1) * (q - 1)) == 1:
+            break
+    n = p * q
+    r = int(rng.integers(2, n))
+    while math.gcd(r, n) != 1:
+        r += 1
+    return [(11, 13, 7, 5), (17, 19, 300, 7), (p, q, int(rng.integers(0, n)), r)]
+
+
+def _check_q5(fn) -> str:
+    for p, q, m, r in _q5_cases():
+        pk = PrivateKey(p, q).public_key
+        c = raw_encrypt(pk, m if m <= (pk.n - 1) // 2 else m - pk.n, r).value
+        got = expect_integer(call_student(fn, p, q, c), "your plaintext")
+        if got == m:
+            continue
+        n, lam = p * q, math.lcm(p - 1, q - 1)
+        if got == (pow(c, lam, n * n) - 1) // n % n:
+            raise Incorrect("this is L(c^λ mod n²) = m·λ mod n: multiply by μ = λ^(−1) mod n "
+                            "to take λ off")
+        if not 0 <= got < n:
+            raise Incorrect(f"return the plaintext as an integer in [0, n), got {got}")
+        raise Incorrect(f"for p = {p}, q = {q} and c = {c}, {got} is not the plaintext")
+    return ("these checks passed: the plaintext of the hand example, of a key where λ ≠ φ, "
+            "and of a fresh key and message")
+
+
+q5 = Question(
+    EXERCISE, "q5", title="Paillier decryption",
+    answer="paillier_decrypt", function=True, checker=_check_q5,
+    hint="n = p·q and λ = lcm(p − 1, q − 1); with g = n + 1, μ = λ^(−1) mod n. Then "
+         "L(c^λ mod n²)·μ mod n, where L(u) = (u − 1) / n is exact integer division.",
+    solution="""
+        def paillier_decrypt(p, q, c):
+            n = p * q
+            lam = math.lcm(p - 1, q - 1)
+            mu = pow(lam, -1, n)
+            return (pow(c, lam, n * n) - 1) // n * mu % n
+    """,
+)
+
+QUESTIONS = (q1, q2, q3, q4, q5)
 
 

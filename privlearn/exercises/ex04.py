@@ -22,6 +22,7 @@ from ._checks import (
     fresh_rng,
 )
 from ._core import Incorrect, Question
+from ._reference import full_batch_sgd
 from ._variants import Params
 
 EXERCISE = "ex04"
@@ -41,17 +42,6 @@ def _tiny_task(seed: int):
 
 
 _Q1_STEPS = 20
-
-
-def _sgd_reference(model: nn.Linear, x, y, lr: float, steps: int) -> nn.Linear:
-    ref = nn.Linear(model.in_features, model.out_features, dtype=model.weight.dtype)
-    ref.load_state_dict(model.state_dict())
-    opt = torch.optim.SGD(ref.parameters(), lr=lr)
-    for _ in range(steps):
-        opt.zero_grad()
-        nn.functional.cross_entropy(ref(x), y).backward()
-        opt.step()
-    return ref
 
 
 def _same_weights(a: nn.Linear, b: nn.Linear) -> bool:
@@ -78,9 +68,9 @@ def _check_q1(fn) -> str:
     if _same_weights(trained[0.5], trained[0.05]):
         raise Incorrect("the learning rate lr makes no difference: pass it to the optimiser")
     for lr, model_after in trained.items():
-        if _same_weights(model_after, _sgd_reference(model, x, y, lr, _Q1_STEPS)):
+        if _same_weights(model_after, full_batch_sgd(model, x, y, lr, _Q1_STEPS)):
             continue
-        if _same_weights(model_after, _sgd_reference(model, x, y, lr, 1)):
+        if _same_weights(model_after, full_batch_sgd(model, x, y, lr, 1)):
             raise Incorrect(f"this is one step of SGD; the question asks for {_Q1_STEPS}")
         raise Incorrect(f"at learning rate {lr:g}, the weights are not those of "
                         f"{_Q1_STEPS} full-batch SGD steps on the cross-entropy loss")

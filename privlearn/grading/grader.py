@@ -153,9 +153,9 @@ class _RemoteFunction(StudentFunction):
     def __init__(self, box: Sandbox, key: str, timeout: Callable[[], float]) -> None:
         self.box, self.key, self.timeout = box, key, timeout
 
-    def _run(self, batch: Any) -> list[dict]:
-        reply = self.box.request({"op": "call", "key": self.key, "batch": batch},
-                                 self.timeout())
+    def _run(self, batch: Any, keep_args: bool) -> list[dict]:
+        reply = self.box.request({"op": "call", "key": self.key, "batch": batch,
+                                  "keep_args": keep_args}, self.timeout())
         outcomes = reply.get("outcomes")
         if not isinstance(outcomes, list):
             raise Incorrect(f"your function could not be called: {reply.get('error', '?')}")

@@ -120,7 +120,8 @@ class _Kernel:
             if fn is None:
                 return {"error": "no such function"}
             try:
-                return {"outcomes": run_batch(fn, request.get("batch"))}
+                return {"outcomes": run_batch(fn, request.get("batch"),
+                                              keep_args=request.get("keep_args") is not False)}
             except PlainDataError as exc:
                 return {"error": str(exc)}
         return {"error": f"unknown op {op!r}"}

@@ -801,3 +801,17 @@ def test_assert_correct_raises_unless_the_check_passes(monkeypatch, capsys):
             ex03b.q5.assert_correct(wrong)
     monkeypatch.setenv("PRIVLEARN_GRADING", "1")   # the grader decides, outside the kernel
     ex03b.q5.assert_correct(0.1)
+
+
+def test_build_exercises_writes_graded_handouts(tmp_path, capsys):
+    from privlearn.course import main
+
+    assert main(["build-exercises", "--graded", "--out-dir", str(tmp_path)]) == 0
+    written = sorted(p.name for p in tmp_path.glob("*.ipynb"))
+    assert written == [p.name for p in SOLUTIONS]
+    for path in tmp_path.glob("*.ipynb"):
+        assert nbformat.read(path, as_version=4).metadata.privlearn.graded is True
+    with pytest.raises(SystemExit) as exc:   # never over the self-study notebooks
+        main(["build-exercises", "--graded"])
+    assert exc.value.code == 2
+    assert "--graded needs --out-dir" in capsys.readouterr().err

@@ -355,6 +355,10 @@ def test_finding_notebooks_and_students(tmp_path):
     found = [p.relative_to(tmp_path).as_posix() for p in find_notebooks(tmp_path)]
     assert found == ["a/x.ipynb", "b.ipynb", "c.IPYNB"]
     assert [student_of(Path(p)) for p in ("a/x.ipynb", "b.ipynb")] == ["a", "b"]
+    # GitHub Classroom's <assignment>-<user> repositories
+    assert [student_of(Path(p), "ex03b-") for p in (
+        "ex03b-alice/ex03b.ipynb", "bob/ex03b.ipynb", "ex03b-.ipynb")] == [
+        "alice", "bob", "ex03b-"]
 
 
 # --- graded hand-outs: every student answers their own numbers ----------------------------
@@ -409,15 +413,18 @@ def test_a_graded_class_is_checked_against_each_students_numbers(tmp_path):
     work = {"alice": ("alice", _GRADED_ANSWERS),           # her own numbers: full marks
             "dave": (" DAVE ", _GRADED_ANSWERS),           # id spelled differently: the same
             "bob": ("alice", _GRADED_ANSWERS),             # alice's notebook, handed in by bob
-            "carol": ("carol", {**_GRADED_ANSWERS, **_COURSE_ANSWERS})}  # the course's numbers
+            "carol": ("carol", {**_GRADED_ANSWERS, **_COURSE_ANSWERS}),  # the course's numbers
+            "ex03b-erin": ("erin", _GRADED_ANSWERS)}       # GitHub Classroom's folder name
     for student, (worked_for, answers) in work.items():
         (folder / student).mkdir(parents=True)
         (folder / student / "ex03b.ipynb").write_text(_graded_submission(worked_for, answers))
-    grades, complete = grade_folder(folder, tmp_path / "grades", workers=2)
+    grades, complete = grade_folder(folder, tmp_path / "grades", workers=2,
+                                    strip_prefix="ex03b-")
     assert complete
     by = {g.student: g for g in grades}
+    assert set(by) == {"alice", "dave", "bob", "carol", "erin"}
     status = {s: {q.question.split()[0]: q.status for q in g.questions} for s, g in by.items()}
-    for honest in ("alice", "dave"):
+    for honest in ("alice", "dave", "erin"):
         assert by[honest].points == by[honest].max_points == 6, by[honest]
         assert not by[honest].notes
     # the numbers questions (q2, q3, q5) answer someone else's question; the functions pass

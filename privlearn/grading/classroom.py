@@ -39,15 +39,22 @@ def find_notebooks(folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
 
 
-def student_of(relative: Path) -> str:
+def student_of(relative: Path, strip_prefix: str = "") -> str:
     """Who a submission belongs to: the top folder for ``alice/ex03b.ipynb`` (as GitHub
-    Classroom and LMS downloads arrive), else the file name without ``.ipynb``."""
+    Classroom and LMS downloads arrive), else the file name without ``.ipynb``; less
+    ``strip_prefix`` where it starts with it (GitHub Classroom names each student's
+    repository ``<assignment>-<user>``: ``strip_prefix="ex03b-"`` leaves the user)."""
     if not isinstance(relative, (str, Path)) or Path(relative).is_absolute() or \
             not str(relative).lower().endswith(".ipynb"):
         raise ValueError(f"relative must be a notebook's path relative to the submissions "
                          f"folder, got {relative!r}")
+    if not isinstance(strip_prefix, str):
+        raise TypeError(f"strip_prefix must be a string, got {type(strip_prefix).__name__}")
     parts = Path(relative).parts
-    return parts[0] if len(parts) > 1 else parts[0][: -len(".ipynb")]
+    student = parts[0] if len(parts) > 1 else parts[0][: -len(".ipynb")]
+    if strip_prefix and student.startswith(strip_prefix) and student != strip_prefix:
+        student = student[len(strip_prefix):]
+    return student
 
 
 def _snapshot(path: Path) -> bytes | str:
@@ -61,7 +68,7 @@ def _snapshot(path: Path) -> bytes | str:
 
 def grade_folder(folder: Path, out_dir: Path, *, workers: int | None = None,
                  timeout: float = 300.0, cell_timeout: float = 60.0,
-                 memory: int = 2 * 2**30,
+                 memory: int = 2 * 2**30, strip_prefix: str = "",
                  log: Callable[[str], None] | None = None) -> tuple[list[NotebookGrade], bool]:
     """Grade every notebook under ``folder``; write the reports to ``out_dir``.
 
@@ -77,6 +84,9 @@ def grade_folder(folder: Path, out_dir: Path, *, workers: int | None = None,
         Seconds per notebook, and per cell or checker call.
     memory : int
         Each kernel's address-space limit in bytes.
+    strip_prefix : str
+        Taken off the front of each student folder's name (:func:`student_of`): the
+        student ids that graded hand-outs derive each student's numbers from.
     log : callable, optional
         Receives one progress line per notebook (default: print to stderr).
 
@@ -98,6 +108,7 @@ def grade_folder(folder: Path, out_dir: Path, *, workers: int | None = None,
     timeout = check_real("timeout", timeout, low=0.0, low_open=True)
     cell_timeout = check_real("cell_timeout", cell_timeout, low=0.0, low_open=True)
     memory = check_int("memory", memory, low=2**28)
+    student_of(Path("x.ipynb"), strip_prefix)  # a bad prefix is refused before anything runs
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))
 
     paths = find_notebooks(folder)
@@ -112,7 +123,7 @@ def grade_folder(folder: Path, out_dir: Path, *, workers: int | None = None,
 
     def grade_one(i: int) -> NotebookGrade:
         rel, data = snapshot[i]
-        student, name = student_of(rel), rel.as_posix()
+        student, name = student_of(rel, strip_prefix), rel.as_posix()
         if isinstance(data, str):
             return NotebookGrade(student, name, error=data)
 
@@ -137,7 +148,7 @@ def grade_folder(folder: Path, out_dir: Path, *, workers: int | None = None,
                 grade = future.result()
             except Exception as exc:  # a grader bug: this notebook, not the class
                 rel = snapshot[i][0]
-                grade = NotebookGrade(student_of(rel), rel.as_posix(),
+                grade = NotebookGrade(student_of(rel, strip_prefix), rel.as_posix(),
                                       error=f"the grader failed: {type(exc).__name__}: {exc}")
             sweep_orphans(keep)
             with lock:

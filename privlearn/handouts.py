@@ -11,9 +11,11 @@ nbgrader source assignment as they are, and nbgrader makes its own release from 
 ``student_version(solution, graded=True)`` is the hand-out of a graded assignment, one
 file for the whole class:
 
-* the student writes their id in a cell added after the imports, and
+* the student writes their id in a cell added before the imports, and
   ``ex = graded("ex03b", STUDENT)`` gives them their own numbers
-  (:mod:`privlearn.exercises._variants`);
+  (:mod:`privlearn.exercises._variants`); the imports no longer bind ``ex`` to the
+  exercise module, so a missing or mistyped id stops the notebook instead of checking
+  answers against the course's numbers;
 * where the question text shows one of those numbers
   (``<span data-var="q2.upper">5</span>`` in the solution's markdown) the hand-out
   shows its name, ```upper```, and the answer cell starts with ``ex.q2.show()``, which
@@ -142,13 +144,15 @@ def student_version(solution: nbformat.NotebookNode, *, graded: bool = False,
             question = cell.metadata.get("privlearn", {}).get("question")
             if graded and question in params:
                 cell.source = f"ex.{question}.show()\n{cell.source}"
-        cells.append(cell)
-        if graded and cell.cell_type == "code" and \
-                f"from privlearn.exercises import {exercise} as ex" in cell.source:
+        setup = f"from privlearn.exercises import {exercise} as ex\n"
+        if graded and cell.cell_type == "code" and setup in cell.source + "\n":
+            cell.source = re.sub(r"\n{3,}", "\n\n", (cell.source + "\n").replace(setup, "")
+                                 ).strip("\n")
             cells.append(nbformat.v4.new_code_cell(
                 "from privlearn.exercises import graded\n\n"
                 'STUDENT = ""   # your student id, exactly as on your teacher\'s class list\n'
                 f'ex = graded("{exercise}", STUDENT)'))
+        cells.append(cell)
     if graded:
         if not any('STUDENT = ""' in c.source for c in cells):
             raise ValueError(f"no cell imports `from privlearn.exercises import {exercise} "

@@ -176,8 +176,9 @@ CASES.update({
     ex03a.q1: {"right": [0.6, 0.15, 0.25],
                "also_right": [np.array([120, 30, 50]) / 200, torch.tensor([0.6, 0.15, 0.25],
                                                                           dtype=torch.float64),
-                              (0.6, 0.15, 0.25)],
-               "wrong": [[1 / 3] * 3, [120, 30, 50], [0.5, 0.25, 0.25], [0.6, 0.4], "abc"],
+                              (0.6, 0.15, 0.25), [0.6000, 0.1500, 0.2500]],
+               "wrong": [[1 / 3] * 3, [120, 30, 50], [0.5, 0.25, 0.25], [0.6, 0.4], "abc",
+                         [0.6, 0.151, 0.25]],
                "blank": None},
     ex03a.q2: {"right": _weighted,
                "wrong": [_in_place,
@@ -428,6 +429,16 @@ def test_every_question_of_every_exercise_is_covered_here():
         assert list((ROOT / "exercises" / "solutions").glob(f"{stem}_*.ipynb")), stem
 
 
+@pytest.mark.parametrize("question, far_below, far_above", [
+    (ex03b.q2, 5.0, 80.0), (ex03b.q5, 0.1, 0.9), (ex03c.q4, 3, 30)])
+def test_feedback_does_not_say_which_way_to_go(question, far_below, far_above):
+    """A message saying "too small" or "too large" turns a question into a bisection."""
+    below, above = question.evaluate(far_below), question.evaluate(far_above)
+    assert below.status == above.status == INCORRECT
+    strip = str.maketrans("", "", "0123456789.")
+    assert below.message.translate(strip) == above.message.translate(strip)
+
+
 def test_check_prints_the_verdict(capsys):
     ex03b.q5.check(0.1)
     ex03b.q5.check(math.log(20) / 10)
@@ -527,7 +538,15 @@ CASES.update({
                                                      rng, n=len(v)),           # drops them
                   lambda v, lo, hi, e, rng: float(np.clip(v, lo, hi).mean()),  # no noise
                   lambda v, lo, hi, e, rng: _dp_mean(v, lo, hi, e,
-                                                     np.random.default_rng())],
+                                                     np.random.default_rng()),
+                  # the sensitivity from the clipped data's own range
+                  lambda v, lo, hi, e, rng: _dp_mean(v, lo, hi, e, rng, scale=np.ptp(
+                      np.clip(v, lo, hi)) / len(v) / e),
+                  lambda v, lo, hi, e, rng: _dp_mean(v, lo, hi, e, rng,
+                                                     scale=(hi - lo) / len(v)),  # no ε
+                  lambda v, lo, hi, e, rng: _dp_mean(v, lo, hi, e, rng,
+                                                     scale=(hi - lo) / len(v) * e),
+                  lambda v, lo, hi, e, rng: 44.5 + rng.laplace(0.0, 7.2)],  # one case typed in
         "blank": _not_implemented,
     },
     ex03c.q5: {
@@ -538,7 +557,10 @@ CASES.update({
         "wrong": [lambda p, q, c: _decrypt(p, q, c, mu=False),
                   lambda p, q, c: _decrypt(p, q, c, mod_n2=False),
                   lambda p, q, c: (d := _decrypt(p, q, c)) - p * q * (d > p * q // 2),
-                  lambda p, q, c: c % (p * q)],
+                  lambda p, q, c: c % (p * q),
+                  lambda p, q, c: int((pow(c, math.lcm(p - 1, q - 1), (p * q) ** 2) - 1)
+                                      / (p * q) * pow(math.lcm(p - 1, q - 1), -1, p * q)
+                                      % (p * q))],                     # L with float division
         "blank": _not_implemented,
     },
 })
@@ -582,7 +604,9 @@ VARIANT_ORACLES = {
     ex03c.q4: lambda v: math.ceil(math.log2(2 * v["max_abs"] * v["summands"] + 1)),
     ex03d.q3: lambda v: np.uint64(_beaver_z0(v)),
     ex03d.q4: lambda v: v["m02"] + v["m12"] - 2**64,   # the same class mod 2^64
-    ex04.q3: lambda v: (v["batch"] / v["n"], int(np.rint(v["epochs"] * v["n"] / v["batch"]))),
+    # rounded half up, as a student would: a draw ending in .5 (where Python's round goes to
+    # the even neighbour) would make this disagree with the checker
+    ex04.q3: lambda v: (v["batch"] / v["n"], math.floor(v["epochs"] * v["n"] / v["batch"] + 0.5)),
     ex04.q4: _eps_rdp,
     ex05.q1: lambda v: (0.5, 1 / (v["e_epsilon"] + 1)),
     ex05.q3: lambda v: float(torch.func.grad(
@@ -625,6 +649,30 @@ def test_each_student_works_their_own_numbers(question):
             assert not re.search(rf"(?<![\d.]){shown}(?![\d.])", wrong.message), \
                 (student, wrong.message)
     assert len(seen) >= 4  # eight students, not all alike
+
+
+SWEEP = [f"student-{i}" for i in range(150)]
+
+
+@pytest.mark.parametrize("question", list(VARIANT_ORACLES), ids=lambda q: f"{q.exercise}.{q.name}")
+def test_no_draw_makes_the_course_answer_right_or_the_question_ill_posed(question):
+    """150 ids per question: an independent right answer passes, the course's answer
+    fails (a draw can differ from the course's values and still have its answer, as
+    advanced composition's ε ignores δ), and two students rarely share an answer."""
+    oracle, course = VARIANT_ORACLES[question], CASES[question]["right"]
+    answers = []
+    for student in SWEEP:
+        mine = question.for_student(student)
+        right = oracle(mine.values)
+        assert mine.evaluate(right).status == CORRECT, (student, dict(mine.values))
+        assert mine.evaluate(course).status == INCORRECT, (student, dict(mine.values))
+        answers.append(question.params.answer(mine.values))
+    # the chance that a copied answer is right: two students' answers agree (a number of
+    # bits, ex03c q4's answer, has few values: about 1 pair in 5 shares it)
+    fingerprints = [repr(np.round(np.asarray(a, dtype=float), 6).tolist()) for a in answers]
+    shared = sum(a == b for i, a in enumerate(fingerprints) for b in fingerprints[i + 1:])
+    pairs = len(answers) * (len(answers) - 1) // 2
+    assert shared / pairs < (0.25 if question is ex03c.q4 else 0.01), shared / pairs
 
 
 def test_a_graded_handout_has_no_solutions_and_shows_the_students_values(capsys):

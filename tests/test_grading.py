@@ -395,8 +395,8 @@ def _graded_submission(worked_for: str, answers: dict[int, str]) -> str:
 
     nb = student_version(nbformat.read(SOLUTION, as_version=4), graded=True)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert 'STUDENT = ""' in code[1].source
-    code[1].source = code[1].source.replace('STUDENT = ""', f"STUDENT = {worked_for!r}")
+    assert 'STUDENT = ""' in code[0].source
+    code[0].source = code[0].source.replace('STUDENT = ""', f"STUDENT = {worked_for!r}")
     for i, answer in answers.items():
         src = code[i].source
         if "raise NotImplementedError" in src:  # a function: the whole def, then the check
@@ -414,15 +414,18 @@ def test_a_graded_class_is_checked_against_each_students_numbers(tmp_path):
             "dave": (" DAVE ", _GRADED_ANSWERS),           # id spelled differently: the same
             "bob": ("alice", _GRADED_ANSWERS),             # alice's notebook, handed in by bob
             "carol": ("carol", {**_GRADED_ANSWERS, **_COURSE_ANSWERS}),  # the course's numbers
-            "ex03b-erin": ("erin", _GRADED_ANSWERS)}       # GitHub Classroom's folder name
+            "ex03b-erin": ("erin", _GRADED_ANSWERS),       # GitHub Classroom's folder name
+            "grace": ("", _GRADED_ANSWERS)}                # no id: the notebook stops
     for student, (worked_for, answers) in work.items():
         (folder / student).mkdir(parents=True)
         (folder / student / "ex03b.ipynb").write_text(_graded_submission(worked_for, answers))
+    (folder / "frank").mkdir()   # the self-study notebook, with the solution's answers
+    (folder / "frank" / "ex03b.ipynb").write_text(SOLUTION.read_text())
     grades, complete = grade_folder(folder, tmp_path / "grades", workers=2,
-                                    strip_prefix="ex03b-")
+                                    strip_prefix="ex03b-", graded=True)
     assert complete
     by = {g.student: g for g in grades}
-    assert set(by) == {"alice", "dave", "bob", "carol", "erin"}
+    assert set(by) == {"alice", "dave", "bob", "carol", "erin", "frank", "grace"}
     status = {s: {q.question.split()[0]: q.status for q in g.questions} for s, g in by.items()}
     for honest in ("alice", "dave", "erin"):
         assert by[honest].points == by[honest].max_points == 6, by[honest]
@@ -434,3 +437,10 @@ def test_a_graded_class_is_checked_against_each_students_numbers(tmp_path):
     assert any("STUDENT in the notebook is 'alice'" in n and "'bob'" in n
                for n in by["bob"].notes)
     assert not by["carol"].notes
+    # handing in the self-study notebook does not bring back the course's numbers
+    assert status["frank"] == status["carol"]
+    assert any("not the graded hand-out" in n for n in by["frank"].notes)
+    # without an id the graded notebook stops at its first cell: no course numbers either
+    assert status["grace"] == {"q1": CORRECT, "q2": NOT_ATTEMPTED, "q3": NOT_ATTEMPTED,
+                               "q4": CORRECT, "q5": NOT_ATTEMPTED, "q6": CORRECT}
+    assert any("STUDENT in the notebook is ''" in n for n in by["grace"].notes)

@@ -125,10 +125,14 @@ def _draw_q3(rng) -> dict:
     return {"total": total, "excluding": total - salary}
 
 
+def _right_q3(v) -> int:
+    return v["total"] - v["excluding"]
+
+
 def _check_q3(answer, v) -> str:
     value = expect_integer(answer, "salary")
     total, excluding = v["total"], v["excluding"]
-    if value == total - excluding:
+    if value == _right_q3(v):
         return f"these checks passed: {total:,} − {excluding:,} = {total - excluding:,}"
     if value == total + excluding:
         raise Incorrect("subtract the answers, do not add them")
@@ -138,7 +142,7 @@ def _check_q3(answer, v) -> str:
 q3 = Question(
     EXERCISE, "q3", title="a differencing attack",
     answer="salary", checker=_check_q3,
-    params=Params({"total": 412_800, "excluding": 371_300}, _draw_q3),
+    params=Params({"total": 412_800, "excluding": 371_300}, _draw_q3, answer=_right_q3),
     hint="Both sums contain everyone else; only one contains the target.",
     solution="""
         salary = 412_800 - 371_300
@@ -147,14 +151,18 @@ q3 = Question(
 
 
 def _draw_q4(rng) -> dict:
-    return {"sensitivity": rng.choice((40_000, 50_000, 80_000, 100_000)),
-            "epsilon": rng.choice((0.25, 1.0, 2.0))}
+    return {"sensitivity": rng.randrange(10, 201) * 1000,
+            "epsilon": rng.randrange(1, 41) / 20}         # 0.05 to 2 in steps of 0.05
+
+
+def _right_q4(v) -> float:
+    return 2 * v["sensitivity"] / v["epsilon"]     # Var = 2·(2b²) = 4b², b = Δ/ε
 
 
 def _check_q4(answer, v) -> str:
     sd = expect_number(answer, "sd")
     b = v["sensitivity"] / v["epsilon"]
-    right = 2 * b                                  # Var = 2·(2b²) = 4b²
+    right = _right_q4(v)
     if close_to(sd, right):
         return f"these checks passed: sqrt(2 · 2b²) = 2b = {right:,.0f}"
     if close_to(sd, math.sqrt(2) * b):
@@ -168,7 +176,7 @@ def _check_q4(answer, v) -> str:
 q4 = Question(
     EXERCISE, "q4", title="noise on a difference",
     answer="sd", checker=_check_q4,
-    params=Params({"sensitivity": 60_000, "epsilon": 0.5}, _draw_q4),
+    params=Params({"sensitivity": 60_000, "epsilon": 0.5}, _draw_q4, answer=_right_q4),
     hint="Laplace(b) has variance 2b²; the variance of a difference of independent noises "
          "is the sum of their variances.",
     solution="""

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from ..fl import fedavg
-from ._checks import expect_number, fresh_rng
+from ._checks import close_to, expect_number, fresh_rng
 from ._core import Incorrect, Question, call_student
 from ._reference import full_batch_sgd
 from ._variants import Params
@@ -30,6 +30,10 @@ def _draw_q1(rng) -> dict:
             return {"sizes": sizes}
 
 
+def _right_q1(v) -> list[float]:
+    return [n / sum(v["sizes"]) for n in v["sizes"]]
+
+
 def _check_q1(answer, v) -> str:
     try:
         w = np.asarray(answer, dtype=float)
@@ -38,21 +42,21 @@ def _check_q1(answer, v) -> str:
     if w.shape != (3,):
         raise Incorrect(f"answer with one weight per client (3), got shape {w.shape}")
     sizes = np.array(v["sizes"], dtype=float)
-    right = sizes / sizes.sum()
-    if np.allclose(w, right, rtol=1e-6, atol=1e-9):  # float32 arithmetic counts
+    right = _right_q1(v)
+    if all(close_to(a, b) for a, b in zip(w, right, strict=True)):  # 4 significant digits
         return "these checks passed: n_i / n, " + ", ".join(f"{x:.4g}" for x in right)
     if np.allclose(w, 1 / 3):
         raise Incorrect("equal weights ignore how much data each client holds")
     if np.allclose(w, sizes):
         raise Incorrect(f"these are the counts n_i; divide by n = {sizes.sum():g} so the "
                         "weights sum to 1")
-    raise Incorrect(f"the weights should be n_i / n; yours sum to {w.sum():.4g}")
+    raise Incorrect("the weights are not n_i / n (to 4 significant digits)")
 
 
 q1 = Question(
     EXERCISE, "q1", title="the FedAvg weights",
     answer="weights", checker=_check_q1,
-    params=Params({"sizes": [120, 30, 50]}, _draw_q1),
+    params=Params({"sizes": [120, 30, 50]}, _draw_q1, answer=_right_q1),
     hint="The objective is Σ (n_i / n) L_i(w): each client's weight is its share of all "
          "the training examples.",
     solution="""

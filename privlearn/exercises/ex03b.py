@@ -61,15 +61,20 @@ q1 = Question(
 
 
 def _draw_q2(rng) -> dict:
-    return {"upper": rng.choice((2.0, 3.0, 4.0, 6.0, 8.0, 10.0)),
-            "epsilon": rng.choice((0.5, 0.8, 1.0, 1.5, 2.0)),
-            "delta": rng.choice((1e-5, 1e-6, 1e-7))}
+    return {"upper": rng.randrange(4, 41) / 2,               # 2 to 20 in steps of 0.5
+            "epsilon": rng.randrange(2, 31) / 10,            # 0.2 to 3
+            "delta": rng.choice((1e-5, 1e-6, 1e-7, 1e-8))}
+
+
+def _right_q2(v) -> float:
+    return analytic_gaussian_sigma(sensitivity=v["upper"], epsilon=v["epsilon"],
+                                   delta=v["delta"])
 
 
 def _check_q2(answer, v) -> str:
     sigma = expect_number(answer, "sigma")
     upper, eps, delta = v["upper"], v["epsilon"], v["delta"]
-    right = analytic_gaussian_sigma(sensitivity=upper, epsilon=eps, delta=delta)
+    right = _right_q2(v)
     unit = 10.0 ** (math.floor(math.log10(right)) - 3)  # the 4th significant digit
     if right * (1 - 1e-12) <= sigma <= right + unit:  # rounded up, never down
         return (f"these checks passed: the sensitivity is {upper:g} and sigma is the "
@@ -81,16 +86,18 @@ def _check_q2(answer, v) -> str:
     if close_to(sigma, classic):
         raise Incorrect("this is the classic formula, which is only proved for epsilon < 1 "
                         "and is not the smallest sigma: use the analytic calibration")
-    if sigma < right * (1 - 1e-9):
+    if right - unit <= sigma < right * (1 - 1e-12):  # right but rounded down: not DP
         raise Incorrect(f"sigma = {sigma:.6g} is too small to be ({eps:g}, {delta:g})-DP "
-                        "here (round sigma up, never down)")
-    raise Incorrect(f"sigma = {sigma:.6g} is not right (to 4 significant digits)")
+                        "here: round sigma up, never down")
+    # no "too small" or "too large" further out: that would make a bisection of it
+    raise Incorrect(f"sigma = {sigma:.6g} is not right (to 4 significant digits, rounded "
+                    "up)")
 
 
 q2 = Question(
     EXERCISE, "q2", title="calibrate the Gaussian mechanism",
     answer="sigma", checker=_check_q2,
-    params=Params({"upper": 5.0, "epsilon": 1.0, "delta": 1e-6}, _draw_q2),
+    params=Params({"upper": 5.0, "epsilon": 1.0, "delta": 1e-6}, _draw_q2, answer=_right_q2),
     hint="First the sensitivity: how much can adding or removing one person change a sum "
          "of values in [0, upper]? Then `analytic_gaussian_sigma`.",
     solution="""
@@ -102,10 +109,16 @@ q2 = Question(
 
 
 def _draw_q3(rng) -> dict:
-    return {"k": rng.choice((10, 20, 30, 50, 100, 200)),
-            "epsilon": rng.choice((0.05, 0.1, 0.2)),
-            "delta": rng.choice((1e-8, 1e-7)),
-            "delta_slack": rng.choice((1e-5, 1e-6))}
+    return {"k": rng.randrange(5, 301),
+            "epsilon": rng.randrange(1, 51) / 100,           # 0.01 to 0.5
+            "delta": rng.choice((1e-8, 1e-7, 1e-6)),
+            "delta_slack": rng.choice((1e-4, 1e-5, 1e-6, 1e-7))}
+
+
+def _right_q3(v) -> tuple[float, float]:
+    return (basic_composition([v["epsilon"]] * v["k"])[0],
+            advanced_composition(epsilon=v["epsilon"], delta=v["delta"], k=v["k"],
+                                 delta_slack=v["delta_slack"])[0])
 
 
 def _check_q3(answer, v) -> str:
@@ -113,9 +126,7 @@ def _check_q3(answer, v) -> str:
     basic = expect_number(first, "basic_epsilon")
     advanced = expect_number(second, "advanced_epsilon")
     k, eps = v["k"], v["epsilon"]
-    right_basic, _ = basic_composition([eps] * k)
-    right_adv, _ = advanced_composition(epsilon=eps, delta=v["delta"], k=k,
-                                        delta_slack=v["delta_slack"])
+    right_basic, right_adv = _right_q3(v)
     expect_close(basic, right_basic, "basic_epsilon")
     if close_to(advanced, math.sqrt(2 * k * math.log(1 / v["delta_slack"])) * eps):
         raise Incorrect("advanced_epsilon is missing the second term, k·ε·(e^ε − 1)")
@@ -130,7 +141,8 @@ def _check_q3(answer, v) -> str:
 q3 = Question(
     EXERCISE, "q3", title="compose a budget",
     answer="answer", checker=_check_q3,
-    params=Params({"k": 20, "epsilon": 0.1, "delta": 1e-7, "delta_slack": 1e-6}, _draw_q3),
+    params=Params({"k": 20, "epsilon": 0.1, "delta": 1e-7, "delta_slack": 1e-6}, _draw_q3,
+                  answer=_right_q3),
     hint="Basic: add the epsilons. Advanced (Dwork-Rothblum-Vadhan): "
          "sqrt(2k ln(1/δ')) ε + k ε (e^ε − 1).",
     solution="""
@@ -184,30 +196,32 @@ q4 = Question(
 
 
 def _draw_q5(rng) -> dict:
-    return {"error": rng.choice((5, 8, 10, 20, 25, 50)),
-            "confidence": rng.choice((0.9, 0.95, 0.99))}
+    return {"error": rng.randrange(2, 101),
+            "confidence": rng.choice((0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999))}
+
+
+def _right_q5(v) -> float:
+    return math.log(1 / (1 - v["confidence"])) / v["error"]  # P(|Lap(b)| <= t) = 1 − e^(−t/b)
 
 
 def _check_q5(answer, v) -> str:
     eps = expect_number(answer, "epsilon")
     t, conf = v["error"], v["confidence"]
-    right = math.log(1 / (1 - conf)) / t  # P(|Lap(b)| <= t) = 1 − exp(−t/b)
+    right = _right_q5(v)
     if close_to(eps, right):
         return (f"these checks passed: epsilon = ln(1/{1 - conf:.2g})/{t:g} ≈ {right:.4g} "
                 "is the smallest that works")
     if close_to(eps, math.sqrt(2) / t):
         raise Incorrect(f"this makes the standard deviation {t:g}; the question asks for the "
                         f"error to stay below {t:g} with probability {conf:g}")
-    if eps < right * (1 - 1e-6):
-        raise Incorrect(f"at epsilon = {eps:.4g} the error exceeds {t:g} more than "
-                        f"{1 - conf:.0%} of the time")
+    # no "too small" or "too large": that would make a bisection of it
     raise Incorrect(f"epsilon = {eps:.6g} is not right (to 4 significant digits)")
 
 
 q5 = Question(
     EXERCISE, "q5", title="choose epsilon for a target error",
     answer="epsilon", checker=_check_q5,
-    params=Params({"error": 10, "confidence": 0.95}, _draw_q5),
+    params=Params({"error": 10, "confidence": 0.95}, _draw_q5, answer=_right_q5),
     hint="For Laplace noise of scale b, P(|noise| <= t) = 1 − exp(−t/b). Set it to the "
          "confidence, solve for b, then epsilon = sensitivity / b.",
     solution="""
@@ -217,50 +231,59 @@ q5 = Question(
 
 # ---------------------------------------------------------------- q6 a DP mean
 
-# ten ages for a survey of adults, two of them typos (7100, and 4 for a 40-year-old):
-# clipped to [18, 90] their mean is 44.5, the raw mean 744.1, the mean without the
-# typos 42.125; the noise scale is (90 − 18) / (10 · 1) = 7.2. Ten values, so that a
-# sensitivity over n − 1 (11% more noise) is caught like any 10% error in the scale
-_Q6_VALUES = np.array([34, 51, 29, 62, 45, 38, 7100, 23, 55, 4], dtype=float)
-_Q6 = {"lower": 18.0, "upper": 90.0, "epsilon": 1.0}
+# Two settings. Ten ages for a survey of adults, two of them typos (7100, and 4 for a
+# 40-year-old): clipped to [18, 90] their mean is 44.5, the raw mean 744.1, the mean
+# without the typos 42.125, and the noise scale (90 − 18) / (10 · 1) = 7.2; ten values,
+# so that a sensitivity over n − 1 (11% more noise) is caught like any 10% error in the
+# scale. Twelve incomes in thousands, one a typo (950): clipped to [0, 200] at ε = 0.5,
+# the scale is 200 / (12 · 0.5) = 33.3, and the clipped data span 33 to 200, not the
+# whole range (a sensitivity taken from the data is wrong here), and ε is not 1.
+_Q6_CASES = (
+    (np.array([34, 51, 29, 62, 45, 38, 7100, 23, 55, 4], dtype=float), 18.0, 90.0, 1.0),
+    (np.array([42, 55, 38, 71, 120, 64, 950, 33, 88, 47, 59, 76], dtype=float), 0.0, 200.0,
+     0.5),
+)
 
 
 def _check_q6(fn) -> str:
-    """Power: :func:`privlearn.exercises._checks.expect_laplace` at 8,000 draws and
-    ``alpha`` = 1e-6 (one setting): a right answer fails once in a million; a scale 10%
-    too small is missed with probability 1.1e-05, 10% too large 3.4e-04, a centre 0.1
-    scale units off 4.1e-04 (:func:`~privlearn.exercises._checks.laplace_test_power`)."""
-    lower, upper, eps = _Q6["lower"], _Q6["upper"], _Q6["epsilon"]
-    n = len(_Q6_VALUES)
-    centre = float(np.clip(_Q6_VALUES, lower, upper).mean())
-    scale = (upper - lower) / (n * eps)
-    draws = seeded_draws(fn, (_Q6_VALUES.copy(), lower, upper, eps), "your release",
-                         seed=2025)
-    middle = float(np.median(draws))  # within 0.05 scale units of the centre if right
-    inside = _Q6_VALUES[(_Q6_VALUES >= lower) & (_Q6_VALUES <= upper)]
-    if abs(middle - float(inside.mean())) < 0.1 * scale:
-        raise Incorrect("the values outside [lower, upper] are dropped: clip them to the "
-                        "range instead (dropping one person changes n, and the sensitivity "
-                        "no longer holds)")
-    if abs(middle - centre) > 0.5 * scale:
-        raise Incorrect("your releases are not centred on the mean of the clipped values: "
-                        "clip every value to [lower, upper] before averaging (two values "
-                        "here are typos outside the range)")
-    spread = float(np.mean(np.abs(draws - middle)))
-    if math.isclose(spread, scale * n, rel_tol=0.2):
-        raise Incorrect("the noise is n times too large: one person can move the *mean* of "
-                        "n clipped values by at most (upper − lower) / n")
-    expect_laplace(draws, centre, scale, f"{n} values clipped to [{lower:g}, {upper:g}], "
-                   f"epsilon={eps:g}", alpha=1e-6)
-    return ("these checks passed: it uses the rng it is given, and 8,000 releases follow "
-            "Lap((upper − lower)/(n·ε)) around the mean of the clipped values")
+    """Power: :func:`privlearn.exercises._checks.expect_laplace` at 8,000 draws per
+    setting, two settings at ``alpha`` = 5e-7 each (a right answer fails once in a
+    million): a scale 10% too small is missed with probability 1.9e-05, 10% too large
+    5.4e-04, a centre 0.1 scale units off 6.1e-04, in each setting
+    (:func:`~privlearn.exercises._checks.laplace_test_power`)."""
+    for i, (values, lower, upper, eps) in enumerate(_Q6_CASES):
+        n = len(values)
+        centre = float(np.clip(values, lower, upper).mean())
+        scale = (upper - lower) / (n * eps)
+        draws = seeded_draws(fn, (values.copy(), lower, upper, eps), "your release",
+                             seed=2025 + i)
+        middle = float(np.median(draws))  # within 0.05 scale units of the centre if right
+        inside = values[(values >= lower) & (values <= upper)]
+        if abs(middle - float(inside.mean())) < 0.1 * scale:
+            raise Incorrect("the values outside [lower, upper] are dropped: clip them to the "
+                            "range instead (dropping one person changes n, and the "
+                            "sensitivity no longer holds)")
+        if abs(middle - centre) > 0.5 * scale:
+            raise Incorrect("your releases are not centred on the mean of the clipped "
+                            "values: clip every value to [lower, upper] before averaging "
+                            "(some values here are typos far outside the range)")
+        spread = float(np.mean(np.abs(draws - middle)))
+        if math.isclose(spread, scale * n, rel_tol=0.2):
+            raise Incorrect("the noise is n times too large: one person can move the *mean* "
+                            "of n clipped values by at most (upper − lower) / n")
+        expect_laplace(draws, centre, scale, f"{n} values clipped to [{lower:g}, {upper:g}], "
+                       f"epsilon={eps:g}", alpha=5e-7)
+    return ("these checks passed: it uses the rng it is given, and 8,000 releases in each of "
+            "two settings follow Lap((upper − lower)/(n·ε)) around the mean of the clipped "
+            "values")
 
 
 q6 = Question(
     EXERCISE, "q6", title="a differentially private mean",
     answer="dp_mean", function=True, checker=_check_q6,
-    hint="np.clip(values, lower, upper) first. Replacing one person changes the mean of n "
-         "clipped values by at most (upper − lower) / n: that is the sensitivity.",
+    hint="np.clip(values, lower, upper) first. Replacing one person's answer changes the "
+         "mean of n clipped values by at most (upper − lower) / n, whatever the data: that "
+         "is the sensitivity.",
     solution="""
         def dp_mean(values, lower, upper, epsilon, rng):
             clipped = np.clip(values, lower, upper)

@@ -23,15 +23,23 @@ _PRIMES = (11, 13, 17, 19, 23, 29)
 
 
 def _draw_q1(rng) -> dict:
-    p, q = rng.sample(_PRIMES, 2)
+    while True:  # a valid key: gcd(pq, (p − 1)(q − 1)) = 1 ({11, 23} is not: 23 − 1 = 2 · 11)
+        p, q = sorted(rng.sample(_PRIMES, 2))
+        if math.gcd(p * q, (p - 1) * (q - 1)) == 1:
+            break
     r = rng.choice([r for r in range(2, 20) if r % p and r % q])
     return {"p": p, "q": q, "m": rng.randrange(2, 20), "r": r}
+
+
+def _right_q1(v) -> int:
+    n = v["p"] * v["q"]
+    return pow(n + 1, v["m"], n * n) * pow(v["r"], n, n * n) % (n * n)
 
 
 def _check_q1(answer, v) -> str:
     c = expect_integer(answer, "c")
     n, m, r = v["p"] * v["q"], v["m"], v["r"]
-    right = pow(n + 1, m, n * n) * pow(r, n, n * n) % (n * n)
+    right = _right_q1(v)
     if c == right:
         return f"these checks passed: c = g^m · r^n mod n² = {right}"
     if c == pow(n + 1, m, n * n) * pow(r, n, n) % (n * n):
@@ -44,7 +52,7 @@ def _check_q1(answer, v) -> str:
 q1 = Question(
     EXERCISE, "q1", title="encrypt by hand",
     answer="c", checker=_check_q1,
-    params=Params({"p": 11, "q": 13, "m": 7, "r": 5}, _draw_q1),
+    params=Params({"p": 11, "q": 13, "m": 7, "r": 5}, _draw_q1, answer=_right_q1),
     hint="n = p·q, g = n + 1. c = g^m · r^n mod n²; Python's pow(base, exp, mod) does "
          "modular powers.",
     solution="""
@@ -89,16 +97,21 @@ q2 = Question(
 # ---------------------------------------------------------------- q3 encode a negative float
 
 def _draw_q3(rng) -> dict:
-    return {"x": rng.choice((-0.75, -1.5, -2.25, -3.5, -6.0)),
-            "precision": rng.choice((0.25, 0.125, 0.05)),
-            "n": rng.choice((999_983, 65_537, 104_729))}   # never the course's n: m differs
+    precision = rng.choice((0.5, 0.25, 0.125, 0.0625))    # powers of 2: x / precision exact
+    return {"x": -rng.randrange(1, 200) * precision,
+            "precision": precision,
+            "n": rng.choice((999_983, 65_537, 104_729, 7_919, 1_299_709))}
+
+
+def _right_q3(v) -> int:
+    return round(v["x"] / v["precision"]) % v["n"]
 
 
 def _check_q3(answer, v) -> str:
     m = expect_integer(answer, "m")
     x, precision, n = v["x"], v["precision"], v["n"]
     k = round(x / precision)
-    if m == k % n:
+    if m == _right_q3(v):
         return (f"these checks passed: m = round(x / precision) mod n = {k} mod n "
                 f"= {k % n}")
     if m == k:
@@ -112,7 +125,7 @@ def _check_q3(answer, v) -> str:
 q3 = Question(
     EXERCISE, "q3", title="encode a negative float",
     answer="m", checker=_check_q3,
-    params=Params({"x": -1.5, "precision": 0.25, "n": 1_000_003}, _draw_q3),
+    params=Params({"x": -1.5, "precision": 0.25, "n": 1_000_003}, _draw_q3, answer=_right_q3),
     hint="round(x / precision) gives a signed integer; negative numbers are stored as n "
          "minus their absolute value.",
     solution="""
@@ -123,19 +136,20 @@ q3 = Question(
 # ---------------------------------------------------------------- q4 packing that overflows
 
 def _draw_q4(rng) -> dict:
-    while True:  # an answer other than the course's 10 bits
-        max_abs = rng.choice((50, 100, 120, 200, 255, 500, 1000))
-        summands = rng.choice((2, 3, 4, 5, 8, 10))
-        if (2 * max_abs * summands).bit_length() != 10:
-            return {"max_abs": max_abs, "summands": summands,
-                    "slot_bits": (2 * max_abs).bit_length()}  # the layout for one vector
+    max_abs = rng.randrange(20, 5001)
+    return {"max_abs": max_abs, "summands": rng.randrange(2, 33),
+            "current_bits": (2 * max_abs).bit_length()}   # the layout that fits one vector
+
+
+def _right_q4(v) -> int:
+    return (2 * v["max_abs"] * v["summands"]).bit_length()   # smallest b with 2MS < 2^b
 
 
 def _check_q4(answer, v) -> str:
     b = expect_integer(answer, "slot_bits")
     max_abs, summands = v["max_abs"], v["summands"]
     need = 2 * max_abs * summands
-    right = need.bit_length()                                      # smallest b: need < 2^b
+    right = _right_q4(v)
     if b == right:
         return f"these checks passed: 2·M·S = {need} < 2^{right} = {2 ** right}"
     if b == (max_abs * summands).bit_length():
@@ -152,7 +166,8 @@ def _check_q4(answer, v) -> str:
 q4 = Question(
     EXERCISE, "q4", title="a packing layout that overflows",
     answer="slot_bits", checker=_check_q4,
-    params=Params({"max_abs": 100, "summands": 3, "slot_bits": 8}, _draw_q4),
+    params=Params({"max_abs": 100, "summands": 3, "current_bits": 8}, _draw_q4,
+                  answer=_right_q4),
     hint="Each slot holds v + M with |v| <= M, so one vector puts up to 2M in a slot; a sum "
          "of S vectors up to 2·M·S. The slot needs 2·M·S < 2^b.",
     solution="""
@@ -167,8 +182,8 @@ _Q5_PRIMES = (1009, 1013, 1019, 1021, 1031, 1033, 2003, 2011, 2017, 3001, 3011, 
 
 
 def _q5_cases() -> list[tuple[int, int, int, int]]:
-    """(p, q, m, r): the hand example of q1, a key whose λ and φ differ, and a fresh key
-    and plaintext drawn for this check."""
+    """(p, q, m, r): the hand example of q1, a key whose λ and φ differ, a key too large
+    for float arithmetic, and a fresh key and plaintext drawn for this check."""
     rng = fresh_rng()
     while True:  # a valid key: gcd(pq, (p − 1)(q − 1)) = 1 (4007 − 1 = 2 · 2003, say)
         p, q = (int(x) for x in rng.choice(_Q5_PRIMES, 2, replace=False))
@@ -178,7 +193,9 @@ def _q5_cases() -> list[tuple[int, int, int, int]]:
     r = int(rng.integers(2, n))
     while math.gcd(r, n) != 1:
         r += 1
-    return [(11, 13, 7, 5), (17, 19, 300, 7), (p, q, int(rng.integers(0, n)), r)]
+    # 65521 · 65537: n² ≈ 1.8e19 is beyond float64's 2^53, so L computed with / fails
+    return [(11, 13, 7, 5), (17, 19, 300, 7), (65521, 65537, 3_000_000_017, 12345),
+            (p, q, int(rng.integers(0, n)), r)]
 
 
 def _check_q5(fn) -> str:
@@ -196,7 +213,7 @@ def _check_q5(fn) -> str:
             raise Incorrect(f"return the plaintext as an integer in [0, n), got {got}")
         raise Incorrect(f"for p = {p}, q = {q} and c = {c}, {got} is not the plaintext")
     return ("these checks passed: the plaintext of the hand example, of a key where λ ≠ φ, "
-            "and of a fresh key and message")
+            "of a key too large for floats, and of a fresh key and message")
 
 
 q5 = Question(

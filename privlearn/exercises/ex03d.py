@@ -113,14 +113,19 @@ q2 = Question(
 # ---------------------------------------------------------------- q3 a Beaver step
 
 def _draw_q3(rng) -> dict:
-    return {"d": rng.randrange(2, 30), "e": rng.randrange(2, 30), "a0": rng.randrange(1, 20),
-            "b0": rng.randrange(1, 20), "c0": rng.randrange(1, 100)}
+    d, e = rng.sample(range(2, 100), 2)      # d ≠ e and a0 ≠ b0: else swapping the roles
+    a0, b0 = rng.sample(range(1, 100), 2)    # of a and b gives the right answer too
+    return {"d": d, "e": e, "a0": a0, "b0": b0, "c0": rng.randrange(1, 1000)}
+
+
+def _right_q3(v) -> int:
+    return (v["c0"] + v["d"] * v["b0"] + v["e"] * v["a0"] + v["d"] * v["e"]) % RING
 
 
 def _check_q3(answer, v) -> str:
     z0 = expect_integer(answer, "z0") % RING  # any integer in the right class mod 2^64
     d, e, a0, b0, c0 = v["d"], v["e"], v["a0"], v["b0"], v["c0"]
-    right = (c0 + d * b0 + e * a0 + d * e) % RING
+    right = _right_q3(v)
     if z0 == right:
         return f"these checks passed: z0 = c0 + d·b0 + e·a0 + d·e = {right}"
     if z0 == (right - d * e) % RING:
@@ -133,7 +138,7 @@ def _check_q3(answer, v) -> str:
 q3 = Question(
     EXERCISE, "q3", title="one Beaver step",
     answer="z0", checker=_check_q3,
-    params=Params({"d": 11, "e": 5, "a0": 3, "b0": 8, "c0": 40}, _draw_q3),
+    params=Params({"d": 11, "e": 5, "a0": 3, "b0": 8, "c0": 40}, _draw_q3, answer=_right_q3),
     hint="z_i = c_i + d·b_i + e·a_i for every party, and party 0 alone adds d·e.",
     solution="""
         z0 = 40 + 11 * 8 + 5 * 3 + 11 * 5
@@ -147,10 +152,14 @@ def _draw_q4(rng) -> dict:
     return {"m01": m01, "m02": m02, "m12": m12}
 
 
+def _right_q4(v) -> int:
+    return (v["m02"] + v["m12"]) % RING
+
+
 def _check_q4(answer, v) -> str:
     left = expect_integer(answer, "leftover") % RING  # any integer in the class mod 2^64
     m01, m02, m12 = v["m01"], v["m02"], v["m12"]
-    right = (m02 + m12) % RING
+    right = _right_q4(v)
     if left == right:
         return (f"these checks passed: m02 + m12 = {right} remains, so the server's sum is "
                 "wrong unless it can recompute client 2's masks: that is what the "
@@ -168,7 +177,7 @@ def _check_q4(answer, v) -> str:
 q4 = Question(
     EXERCISE, "q4", title="why a dropout breaks naive masking",
     answer="leftover", checker=_check_q4,
-    params=Params({"m01": 1000, "m02": 250, "m12": 7}, _draw_q4),
+    params=Params({"m01": 1000, "m02": 250, "m12": 7}, _draw_q4, answer=_right_q4),
     hint="Write y0 = x0 + m01 + m02 and y1 = x1 − m01 + m12, then add them.",
     solution="""
         leftover = 250 + 7          # y0 + y1 − x0 − x1 = m02 + m12

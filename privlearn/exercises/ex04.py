@@ -158,9 +158,20 @@ q2 = Question(
 
 # ---------------------------------------------------------------- q3 sampling rate and steps
 
-def _draw_q3(rng) -> dict:  # never the course's 60,000 examples: q4 shares these values
-    return {"n": rng.choice((20_000, 50_000, 100_000)), "batch": rng.choice((128, 256, 500)),
-            "epochs": rng.choice((5, 10, 15, 30))}
+def _draw_q3(rng) -> dict:
+    """Never the course's answer (checked here, not by Params: q4 shares these values,
+    so both must keep the first draw), and never a step count that ends in exactly .5,
+    which "rounded to the nearest" leaves ambiguous."""
+    while True:
+        v = {"n": rng.randrange(10, 101) * 1_000, "batch": rng.randrange(2, 33) * 32,
+             "epochs": rng.randrange(2, 41)}
+        if (2 * v["epochs"] * v["n"]) % (2 * v["batch"]) != v["batch"] and \
+                _right_q3(v) != (256 / 60_000, 3516):
+            return v
+
+
+def _right_q3(v) -> tuple[float, int]:
+    return v["batch"] / v["n"], round(v["epochs"] * v["n"] / v["batch"])
 
 
 def _check_q3(answer, v) -> str:
@@ -168,8 +179,7 @@ def _check_q3(answer, v) -> str:
     q = expect_number(first, "sample_rate")
     steps = expect_integer(second, "steps")
     n, batch, epochs = v["n"], v["batch"], v["epochs"]
-    right_q = batch / n
-    right_steps = round(epochs * n / batch)
+    right_q, right_steps = _right_q3(v)
     if close_to(q, batch):
         raise Incorrect("the sampling rate is a probability: batch size / data set size")
     expect_close(q, right_q, "sample_rate")
@@ -186,7 +196,7 @@ def _check_q3(answer, v) -> str:
 q3 = Question(
     EXERCISE, "q3", title="sampling rate and number of steps",
     answer="answer", checker=_check_q3,
-    params=Params({"n": 60_000, "batch": 256, "epochs": 15}, _draw_q3),
+    params=Params({"n": 60_000, "batch": 256, "epochs": 15}, _draw_q3, answer=_right_q3),
     hint="With Poisson sampling each example is in a batch with probability q = B / n; "
          "one epoch is n / B steps.",
     solution="""
@@ -200,14 +210,23 @@ q3 = Question(
 
 
 def _draw_q4(rng) -> dict:  # q3's values (drawn first, from the same seed), and a noise
-    return {**_draw_q3(rng), "noise": rng.choice((0.8, 1.0, 1.3, 1.5, 2.0))}
+    return {**_draw_q3(rng), "noise": rng.randrange(10, 41) / 20}   # 0.5 to 2
+
+
+def _accountant(v) -> RDPAccountant:
+    acc = RDPAccountant()
+    q, steps = _right_q3(v)
+    acc.step(noise_multiplier=v["noise"], sample_rate=q, steps=steps)
+    return acc
+
+
+def _right_q4(v) -> float:
+    return _accountant(v).get_epsilon(1e-5)
 
 
 def _check_q4(answer, v) -> str:
     eps = expect_number(answer, "epsilon")
-    acc = RDPAccountant()
-    acc.step(noise_multiplier=v["noise"], sample_rate=v["batch"] / v["n"],
-             steps=round(v["epochs"] * v["n"] / v["batch"]))
+    acc = _accountant(v)
     improved, classic = acc.get_epsilon(1e-5), acc.get_epsilon(1e-5, method="classic")
     if close_to(eps, improved, digits=6):
         return f"these checks passed: epsilon ≈ {improved:.6g} at delta = 1e-5"
@@ -223,7 +242,7 @@ q4 = Question(
     EXERCISE, "q4", title="read epsilon off the accountant",
     answer="epsilon", checker=_check_q4,
     params=Params({"n": 60_000, "batch": 256, "epochs": 15, "noise": 1.1}, _draw_q4,
-                  seed_name="q3"),
+                  answer=_right_q4, seed_name="q3"),
     hint="RDPAccountant().step(noise_multiplier=..., sample_rate=..., steps=...), then "
          ".get_epsilon(1e-5).",
     solution="""

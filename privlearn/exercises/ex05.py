@@ -17,7 +17,11 @@ EXERCISE = "ex05"
 
 
 def _draw_q1(rng) -> dict:
-    return {"e_epsilon": rng.choice((2, 4, 5, 6, 7, 8, 9, 10, 19))}
+    return {"e_epsilon": rng.randrange(2, 201)}
+
+
+def _right_q1(v) -> tuple[float, float]:
+    return 0.5, 1 / (v["e_epsilon"] + 1)
 
 
 def _check_q1(answer, v) -> str:
@@ -38,7 +42,7 @@ def _check_q1(answer, v) -> str:
 q1 = Question(
     EXERCISE, "q1", title="OUE's probabilities",
     answer="oue_pq", checker=_check_q1,
-    params=Params({"e_epsilon": 3}, _draw_q1),
+    params=Params({"e_epsilon": 3}, _draw_q1, answer=_right_q1),
     hint="Optimised unary encoding reports the true category's bit as 1 with probability 1/2 "
          "and every other bit as 1 with probability 1/(e^ε + 1).",
     solution="""
@@ -82,13 +86,17 @@ q2 = Question(
 
 
 def _draw_q3(rng) -> dict:
-    return {"u": rng.choice((-0.6, 0.4, 0.8, 1.6, 2.0)), "y": rng.choice((-1, 1))}
+    return {"u": rng.randrange(-300, 301) / 100, "y": rng.choice((-1, 1))}
+
+
+def _right_q3(v) -> float:
+    return v["u"] / 4 - v["y"] / 2
 
 
 def _check_q3(answer, v) -> str:
     d = expect_number(answer, "d")
     u, y = v["u"], v["y"]
-    right = u / 4 - y / 2
+    right = _right_q3(v)
     if close_to(d, right):
         return f"these checks passed: d = u/4 − y/2 = {right:.4g}"
     if y == -1 and close_to(d, u / 4):
@@ -102,7 +110,7 @@ def _check_q3(answer, v) -> str:
 q3 = Question(
     EXERCISE, "q3", title="the Taylor residual",
     answer="d", checker=_check_q3,
-    params=Params({"u": 1.2, "y": -1}, _draw_q3),
+    params=Params({"u": 1.2, "y": -1}, _draw_q3, answer=_right_q3),
     hint="With the Taylor approximation log 2 − y·u/2 + u²/8, the gradient of the loss in u is "
          "u/4 − y/2.",
     solution="""

@@ -70,14 +70,20 @@ q1 = Question(
 
 
 def _draw_q2(rng) -> dict:
-    return {"epsilon": rng.choice((0.25, 0.5, 2.0, 3.0, 4.0)),
-            "delta": rng.choice((1e-6, 1e-5, 1e-4))}
+    # δ's part of the bound, 2δ/(e^ε + 1), must show at the 7 digits asked for: at least
+    # 2e-5/21 ≈ 1e-6 of a bound below 1 for ε <= 3 and δ >= 1e-5
+    return {"epsilon": rng.randrange(2, 61) / 20,             # 0.1 to 3
+            "delta": rng.choice((1e-4, 1e-5))}
+
+
+def _right_q2(v) -> float:
+    return dp_advantage_bound(v["epsilon"], v["delta"])
 
 
 def _check_q2(answer, v) -> str:
     value = expect_number(answer, "bound")
-    eps, delta = v["epsilon"], v["delta"]
-    right = dp_advantage_bound(eps, delta)
+    eps = v["epsilon"]
+    right = _right_q2(v)
     if close_to(value, right, digits=7):  # δ's term is ~1e-5 of the bound: 7 digits see it
         return f"these checks passed: (e^ε − 1 + 2δ)/(e^ε + 1) ≈ {right:.7g}"
     if close_to(value, math.exp(eps) - 1):
@@ -89,7 +95,7 @@ def _check_q2(answer, v) -> str:
 q2 = Question(
     EXERCISE, "q2", title="the most an attack can gain",
     answer="bound", checker=_check_q2,
-    params=Params({"epsilon": 1.0, "delta": 1e-5}, _draw_q2),
+    params=Params({"epsilon": 1.0, "delta": 1e-5}, _draw_q2, answer=_right_q2),
     hint="For an (ε, δ)-DP model, TPR − FPR <= (e^ε − 1 + 2δ)/(e^ε + 1).",
     solution="""
         bound = (np.exp(1.0) - 1 + 2e-5) / (np.exp(1.0) + 1)

@@ -1,11 +1,14 @@
 """``python -m privlearn.grading DIR [--out-dir grades] [--workers N] [--timeout S]
-[--cell-timeout S] [--memory MB] [--strip-prefix P] [--fail-under FRACTION]``
+[--cell-timeout S] [--memory MB] [--graded] [--strip-prefix P] [--fail-under FRACTION]``
 
 Grade every exercise notebook under DIR: one file per student, or one folder per
 student (as GitHub Classroom and LMS downloads arrive). The folder (or file) name is the
 student id, less --strip-prefix (GitHub Classroom's ``<assignment>-<user>``); graded
-hand-outs check each student's answers against the numbers of that id. Reports go to --out-dir:
-questions.csv, totals.csv, report.json and junit.xml (see privlearn.grading.reports).
+hand-outs check each student's answers against the numbers of that id; with --graded,
+every notebook is checked so, whatever its metadata says (use it for graded work: a
+student could otherwise hand in the self-study notebook and the course's answers).
+Reports go to --out-dir: questions.csv, totals.csv, report.json and junit.xml (see
+privlearn.grading.reports).
 
 Exit status: 0 when every notebook was graded in full; 1 when some could not be (an
 error row in the reports says which and why); 3 when all were graded but one scored
@@ -39,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="seconds per cell or checker call (default 60)")
     parser.add_argument("--memory", type=int, default=2048,
                         help="each kernel's memory limit in MB (default 2048)")
+    parser.add_argument("--graded", action="store_true",
+                        help="check every notebook against its student's own numbers "
+                             "(the graded hand-outs' way), whatever its metadata says")
     parser.add_argument("--strip-prefix", default="", metavar="PREFIX",
                         help="taken off the front of each student folder's name to give "
                              "the student id (e.g. 'ex03b-' for GitHub Classroom)")
@@ -60,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         grades, complete = grade_folder(args.folder, args.out_dir, workers=args.workers,
                                         timeout=args.timeout, cell_timeout=args.cell_timeout,
                                         memory=args.memory * 2**20,
-                                        strip_prefix=args.strip_prefix)
+                                        strip_prefix=args.strip_prefix,
+                                        graded=args.graded)
     except ValueError as exc:
         parser.error(str(exc))
     print(f"graded {len(grades)} notebook(s); reports in {args.out_dir}/", file=sys.stderr)

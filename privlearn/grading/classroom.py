@@ -68,7 +68,7 @@ def _snapshot(path: Path) -> bytes | str:
 
 def grade_folder(folder: Path, out_dir: Path, *, workers: int | None = None,
                  timeout: float = 300.0, cell_timeout: float = 60.0,
-                 memory: int = 2 * 2**30, strip_prefix: str = "",
+                 memory: int = 2 * 2**30, strip_prefix: str = "", graded: bool = False,
                  log: Callable[[str], None] | None = None) -> tuple[list[NotebookGrade], bool]:
     """Grade every notebook under ``folder``; write the reports to ``out_dir``.
 
@@ -87,6 +87,9 @@ def grade_folder(folder: Path, out_dir: Path, *, workers: int | None = None,
     strip_prefix : str
         Taken off the front of each student folder's name (:func:`student_of`): the
         student ids that graded hand-outs derive each student's numbers from.
+    graded : bool
+        Check every notebook as a graded hand-out, whatever its metadata says
+        (:func:`~privlearn.grading.grader.grade_notebook`).
     log : callable, optional
         Receives one progress line per notebook (default: print to stderr).
 
@@ -109,6 +112,8 @@ def grade_folder(folder: Path, out_dir: Path, *, workers: int | None = None,
     cell_timeout = check_real("cell_timeout", cell_timeout, low=0.0, low_open=True)
     memory = check_int("memory", memory, low=2**28)
     student_of(Path("x.ipynb"), strip_prefix)  # a bad prefix is refused before anything runs
+    if not isinstance(graded, bool):
+        raise TypeError(f"graded must be a bool, got {type(graded).__name__}")
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))
 
     paths = find_notebooks(folder)
@@ -134,7 +139,8 @@ def grade_folder(folder: Path, out_dir: Path, *, workers: int | None = None,
                 else:
                     live[i] = box
         return grade_notebook(data, student=student, notebook=name, timeout=timeout,
-                              cell_timeout=cell_timeout, memory=memory, on_sandbox=track)
+                              cell_timeout=cell_timeout, memory=memory, on_sandbox=track,
+                              graded=graded)
 
     def report(complete: bool) -> None:
         write_reports(out_dir, [done[i] for i in sorted(done)], complete=complete)

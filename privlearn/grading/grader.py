@@ -224,7 +224,7 @@ def _verdict(q: Question, answer: Any) -> QuestionGrade:
 def grade_notebook(data: bytes, *, student: str, notebook: str, timeout: float = 300.0,
                    cell_timeout: float = 60.0, memory: int = 2 * 2**30,
                    on_sandbox: Callable[[Sandbox | None], None] | None = None,
-                   ) -> NotebookGrade:
+                   graded: bool = False) -> NotebookGrade:
     """Grade one submitted notebook, given as the bytes of its file (see the module doc).
 
     Parameters
@@ -240,6 +240,11 @@ def grade_notebook(data: bytes, *, student: str, notebook: str, timeout: float =
     on_sandbox : callable, optional
         Told about each kernel started, and ``None`` when it is gone (so that a caller
         can stop it from another thread).
+    graded : bool
+        Check every answer against ``student``'s own numbers, whatever the notebook's
+        metadata says (a student could otherwise hand in the self-study notebook, whose
+        numbers are the course's and whose answers are in the solutions); a notebook
+        that is not the graded hand-out gets a note.
     """
     if not isinstance(data, bytes):
         raise TypeError(f"data must be the bytes of a notebook file, got {type(data).__name__}")
@@ -249,19 +254,25 @@ def grade_notebook(data: bytes, *, student: str, notebook: str, timeout: float =
     timeout = check_real("timeout", timeout, low=0.0, low_open=True)
     cell_timeout = check_real("cell_timeout", cell_timeout, low=0.0, low_open=True)
     memory = check_int("memory", memory, low=2**28)
+    if not isinstance(graded, bool):
+        raise TypeError(f"graded must be a bool, got {type(graded).__name__}")
     start = time.monotonic()
     grade = NotebookGrade(student, notebook)
     try:
         if len(data) > MAX_NOTEBOOK_BYTES:
             raise _Malformed(f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
-        exercise, graded, cells = _parse(data)
+        exercise, handout_graded, cells = _parse(data)
         grade.exercise = exercise
+        if graded and not handout_graded:
+            grade.notes.append("this is not the graded hand-out (its metadata says so): "
+                               f"its answers are checked against {student!r}'s numbers all "
+                               "the same")
         try:
             qs = questions(exercise)
         except ValueError:
             raise _Malformed(f"unknown exercise id {exercise[:40]!r} in the notebook's "
                              "metadata") from None
-        if graded:  # each answer is checked against this student's own numbers
+        if graded or handout_graded:  # each answer against this student's own numbers
             try:
                 qs = tuple(q.for_student(student) for q in qs)
             except ValueError as exc:
@@ -304,9 +315,10 @@ def _note_student(box: Sandbox, student: str, grade: NotebookGrade, budget: _Bud
     except ValueError:
         same = False
     if not same:
-        shown = repr(worked[:60]) if isinstance(worked, str) else "not set"
-        grade.notes.append(f"STUDENT in the notebook is {shown}; it is graded as "
-                           f"{student!r}'s submission, against {student!r}'s numbers")
+        shown = (repr(worked[:60]) if isinstance(worked, str) else "not set"
+                 if "value" not in reply else f"not a string ({_type_name(worked)})")
+        grade.notes.append(f"STUDENT in the notebook is {shown}; the submission is graded "
+                           f"as student {student!r}'s, against that student's numbers")
 
 
 def _grade_cells(grade: NotebookGrade, qs: tuple[Question, ...], cells: list[_Cell],

@@ -863,3 +863,21 @@ def test_build_exercises_writes_graded_handouts(tmp_path, capsys):
         main(["build-exercises", "--graded"])
     assert exc.value.code == 2
     assert "--graded needs --out-dir" in capsys.readouterr().err
+
+
+def test_repeated_calls_get_fresh_arguments_and_share_one_generator():
+    """StudentFunction.repeat sends the arguments once; each call still gets its own copy
+    (a function that clips its input in place does not change the next call's), and a
+    generator among them is one generator (the calls draw a stream, not one number)."""
+    from privlearn.exercises._core import LocalFunction
+
+    def clip_in_place(values, rng):
+        total = float(values.sum())
+        np.clip(values, 0, 1, out=values)
+        return total + rng.random()
+
+    values = np.array([5.0, -3.0, 0.5])
+    got = LocalFunction(clip_in_place).repeat((values, np.random.default_rng(3)), 4)
+    draws = np.random.default_rng(3).random(4)
+    assert got == pytest.approx(2.5 + draws)
+    assert values.tolist() == [5.0, -3.0, 0.5]

@@ -41,7 +41,7 @@ def seeded_draws(fn: Any, args: tuple, what: str, *, seed: int,
                         "draw the noise from the rng argument, not from np.random")
     rng = np.random.default_rng(seed)
     return np.array([expect_number(d, what)
-                     for d in fn.map([(*args, rng)] * (n or LAPLACE_DRAWS))])
+                     for d in fn.repeat((*args, rng), n or LAPLACE_DRAWS)])
 
 
 def expect_pair(answer: Any, what: str) -> tuple[Any, Any]:

@@ -37,7 +37,7 @@ def _check_q1(fn) -> str:
                 raise Incorrect("every share must be an element of Z_2^64: 0 <= share < 2^64")
             if sum(shares) % RING != secret:
                 raise Incorrect(f"the shares of {secret} must add up to it modulo 2^64")
-    many = fn.map([(0, 3)] * _Q1_CALLS)
+    many = fn.repeat((0, 3), _Q1_CALLS)
     pool = [expect_integer(s, "a share") for shares in many for s in list(shares)]
     if len(set(pool)) < len(pool) - 1:
         raise Incorrect("shares repeat across calls: they must be fresh random numbers (use "

@@ -865,6 +865,15 @@ def test_build_exercises_writes_graded_handouts(tmp_path, capsys):
     assert "--graded needs --out-dir" in capsys.readouterr().err
 
 
+def test_a_generator_answer_may_spawn_children():
+    """rng.spawn() starts from the generator's seed sequence, which travels with it: two
+    identically seeded generators spawn identical children in the check too."""
+    def spawned(v, s, e, rng):
+        return v + rng.spawn(1)[0].laplace(0.0, s / e)
+
+    assert ex03b.q1.evaluate(spawned).status == CORRECT
+
+
 def test_repeated_calls_get_fresh_arguments_and_share_one_generator():
     """StudentFunction.repeat sends the arguments once; each call still gets its own copy
     (a function that clips its input in place does not change the next call's), and a

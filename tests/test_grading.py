@@ -434,13 +434,14 @@ def test_a_graded_class_is_checked_against_each_students_numbers(tmp_path):
     for copier in ("bob", "carol"):
         assert status[copier] == {"q1": CORRECT, "q2": INCORRECT, "q3": INCORRECT,
                                   "q4": CORRECT, "q5": INCORRECT, "q6": CORRECT}, status[copier]
-    assert any("STUDENT in the notebook is 'alice'" in n and "'bob'" in n
-               for n in by["bob"].notes)
+    assert by["bob"].notes == ["the notebook was worked for STUDENT 'alice'; graded as "
+                               "student 'bob', against that student's numbers"]
     assert not by["carol"].notes
     # handing in the self-study notebook does not bring back the course's numbers
     assert status["frank"] == status["carol"]
-    assert any("not the graded hand-out" in n for n in by["frank"].notes)
+    assert len(by["frank"].notes) == 1 and "not the graded hand-out" in by["frank"].notes[0]
     # without an id the graded notebook stops at its first cell: no course numbers either
     assert status["grace"] == {"q1": CORRECT, "q2": NOT_ATTEMPTED, "q3": NOT_ATTEMPTED,
                                "q4": CORRECT, "q5": NOT_ATTEMPTED, "q6": CORRECT}
-    assert any("STUDENT in the notebook is ''" in n for n in by["grace"].notes)
+    assert any("the notebook's STUDENT is '', not an id: its first cell raised" in n
+               for n in by["grace"].notes)

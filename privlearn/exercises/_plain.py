@@ -131,8 +131,15 @@ class _Encoder:
             state = value.bit_generator.state
             if state.get("bit_generator") != "PCG64":
                 return {"t": "opaque", "type": f"Generator({state.get('bit_generator')})"}
-            return {"t": "rng", "id": key, "state": state["state"], "has_uint32":
-                    state["has_uint32"], "uinteger": state["uinteger"]}
+            out = {"t": "rng", "id": key, "state": state["state"], "has_uint32":
+                   state["has_uint32"], "uinteger": state["uinteger"]}
+            seq = value.bit_generator.seed_seq  # for spawn(), which starts from it
+            if isinstance(seq, np.random.SeedSequence) and \
+                    isinstance(seq.entropy, (int, type(None))):
+                out["seed_seq"] = {"entropy": seq.entropy, "spawn_key": list(seq.spawn_key),
+                                   "pool_size": seq.pool_size,
+                                   "children": seq.n_children_spawned}
+            return out
         torch_nn = _linear_class(value)
         if torch_nn is not None:
             bias = value.bias
@@ -155,6 +162,23 @@ def _linear_class(value: Any):
 def decode(data: Any) -> Any:
     """Fresh objects from plain data made by :func:`encode`; PlainDataError if malformed."""
     return _Decoder().decode(data, 0)
+
+
+def _seed_seq(data: Any) -> np.random.SeedSequence:
+    """The seed sequence a generator was made from (its ``spawn`` starts from it), or a
+    fixed one when none was sent, so that spawning is repeatable all the same."""
+    if data is None:
+        return np.random.SeedSequence(0)
+    try:
+        entropy, key = data["entropy"], data["spawn_key"]
+        if not (entropy is None or (isinstance(entropy, int) and entropy >= 0)) or \
+                not isinstance(key, list) or not all(isinstance(k, int) for k in key):
+            raise ValueError("entropy and spawn_key must be non-negative integers")
+        return np.random.SeedSequence(entropy, spawn_key=tuple(key),
+                                      pool_size=int(data["pool_size"]),
+                                      n_children_spawned=int(data["children"]))
+    except (TypeError, ValueError, KeyError, OverflowError) as exc:
+        raise PlainDataError(f"bad generator seed sequence: {exc}") from None
 
 
 class _Decoder:
@@ -208,7 +232,7 @@ class _Decoder:
         if tag == "rng":
             key = _field(data, "id", int)
             if key not in self.generators:
-                gen = np.random.Generator(np.random.PCG64())
+                gen = np.random.Generator(np.random.PCG64(_seed_seq(data.get("seed_seq"))))
                 try:
                     gen.bit_generator.state = {
                         "bit_generator": "PCG64", "state": _field(data, "state", dict),

@@ -260,9 +260,11 @@ def _check_q6(fn) -> str:
         middle = float(np.median(draws))  # within 0.05 scale units of the centre if right
         inside = values[(values >= lower) & (values <= upper)]
         if abs(middle - float(inside.mean())) < 0.1 * scale:
-            raise Incorrect("the values outside [lower, upper] are dropped: clip them to the "
-                            "range instead (dropping one person changes n, and the "
-                            "sensitivity no longer holds)")
+            raise Incorrect("your releases are not centred on the mean of the clipped "
+                            "values, but near the mean of the values inside [lower, upper]: "
+                            "were the others dropped? Clip them to the range instead "
+                            "(dropping a person changes n, and the sensitivity no longer "
+                            "holds)")
         if abs(middle - centre) > 0.5 * scale:
             raise Incorrect("your releases are not centred on the mean of the clipped "
                             "values: clip every value to [lower, upper] before averaging "

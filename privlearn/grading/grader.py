@@ -264,9 +264,9 @@ def grade_notebook(data: bytes, *, student: str, notebook: str, timeout: float =
         exercise, handout_graded, cells = _parse(data)
         grade.exercise = exercise
         if graded and not handout_graded:
-            grade.notes.append("this is not the graded hand-out (its metadata says so): "
-                               f"its answers are checked against {student!r}'s numbers all "
-                               "the same")
+            grade.notes.append("this is not the graded hand-out (a self-study notebook?): "
+                               f"its answers are checked against student {student!r}'s "
+                               "numbers all the same")
         try:
             qs = questions(exercise)
         except ValueError:
@@ -282,7 +282,7 @@ def grade_notebook(data: bytes, *, student: str, notebook: str, timeout: float =
         grade.seconds = time.monotonic() - start
         return grade
     _grade_cells(grade, qs, cells, data, _Budget(timeout, cell_timeout), memory,
-                 on_sandbox or (lambda box: None))
+                 on_sandbox or (lambda box: None), handout_graded)
     grade.seconds = time.monotonic() - start
     return grade
 
@@ -306,24 +306,33 @@ def _note_student(box: Sandbox, student: str, grade: NotebookGrade, budget: _Bud
     except KernelLost:
         grade.notes.append("the notebook's STUDENT could not be read")
         return
+    graded_as = f"graded as student {grade.student!r}, against that student's numbers"
+    if reply.get("missing"):
+        grade.notes.append(f"the notebook sets no STUDENT; {graded_as}")
+        return
     try:
         worked = decode(reply["value"]) if "value" in reply else None
     except PlainDataError:
         worked = None
+    if not isinstance(worked, str):
+        what = ("could not be read" if "value" not in reply or worked is None
+                else f"not a string ({_type_name(worked)})")
+        grade.notes.append(f"the notebook's STUDENT {what}; {graded_as}")
+        return
     try:
-        same = isinstance(worked, str) and normalise_student(worked) == student
+        valid = normalise_student(worked)
     except ValueError:
-        same = False
-    if not same:
-        shown = (repr(worked[:60]) if isinstance(worked, str) else "not set"
-                 if "value" not in reply else f"not a string ({_type_name(worked)})")
-        grade.notes.append(f"STUDENT in the notebook is {shown}; the submission is graded "
-                           f"as student {student!r}'s, against that student's numbers")
+        grade.notes.append(f"the notebook's STUDENT is {worked[:60]!r}, not an id: its first "
+                           "cell raised, so `ex` was never defined and answer cells that use "
+                           f"it did not run; {graded_as}")
+        return
+    if valid != student:
+        grade.notes.append(f"the notebook was worked for STUDENT {worked[:60]!r}; {graded_as}")
 
 
 def _grade_cells(grade: NotebookGrade, qs: tuple[Question, ...], cells: list[_Cell],
                  data: bytes, budget: _Budget, memory: int,
-                 on_sandbox: Callable[[Sandbox | None], None]) -> None:
+                 on_sandbox: Callable[[Sandbox | None], None], handout: bool) -> None:
     verdicts: dict[str, QuestionGrade] = {}
     progress = _Progress()
     while len(verdicts) < len(qs) and not budget.spent:
@@ -342,7 +351,7 @@ def _grade_cells(grade: NotebookGrade, qs: tuple[Question, ...], cells: list[_Ce
                 answers = _run_cells(box, cells, pending, progress, grade, budget)
                 if answers is None:
                     continue  # a fresh kernel, without the cell that ended this one
-                if qs and qs[0].student is not None and not progress.student_read:
+                if qs and qs[0].student is not None and handout and not progress.student_read:
                     progress.student_read = True
                     _note_student(box, qs[0].student, grade, budget)
                 for q in pending:

@@ -146,6 +146,15 @@ def _train(model, x, y, lr, steps=20):
         opt.step()
 
 
+def _train_clipped(model, x, y, lr):  # plain SGD plus clip_grad_norm_(1.0)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(20):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+
+
 def _train_by_hand(model, x, y, lr):  # gradient descent without an optimiser object
     for _ in range(20):
         model.zero_grad()
@@ -199,7 +208,8 @@ CASES.update({
                         lambda m, x, y, lr: _train(m, x, y, 0.1),       # ignores lr
                         lambda m, x, y, lr: _train(m, x, y, lr, steps=1),  # one step
                         lambda m, x, y, lr: _train(m, x, y, lr, steps=19),
-                        lambda m, x, y, lr: _train(m, x, y, lr / 2)],
+                        lambda m, x, y, lr: _train(m, x, y, lr / 2),
+                        _train_clipped],                       # adds gradient clipping
               "also_right": [_train_by_hand],
               "blank": _not_implemented},
     ex04.q2: {"right": lambda g, c: g * torch.clamp(c / (g.norm(dim=1, keepdim=True) + 1e-12),

@@ -74,6 +74,15 @@ def _check_q1(fn) -> str:
             raise Incorrect(f"this is one step of SGD; the question asks for {_Q1_STEPS}")
         raise Incorrect(f"at learning rate {lr:g}, the weights are not those of "
                         f"{_Q1_STEPS} full-batch SGD steps on the cross-entropy loss")
+    # inputs ten times larger: gradient norms near 5, where gradient clipping (which the
+    # question does not ask for, and which changes nothing on the small inputs) shows
+    big = x * 10
+    model_after = fn.call(model, big, y, 0.05).args[0]
+    if not isinstance(model_after, nn.Linear) or not _same_weights(
+            model_after, full_batch_sgd(model, big, y, 0.05, _Q1_STEPS)):
+        raise Incorrect(f"on inputs ten times larger, the weights are not those of "
+                        f"{_Q1_STEPS} plain full-batch SGD steps: is the update changed "
+                        "(gradient clipping, momentum, weight decay)?")
     return (f"these checks passed: at two learning rates the model you were given ends where "
             f"{_Q1_STEPS} full-batch SGD steps take it, its loss down from {loss_before:.3f}")
 

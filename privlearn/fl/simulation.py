@@ -12,6 +12,7 @@ from the MPC and HE chapters.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -20,13 +21,13 @@ import torch
 from torch import nn
 
 from .._random import RNGLike, as_generator
-from .._torch import check_generator, seeded_global_state, torch_generator
+from .._torch import check_generator, seeded_global_state
 from .._validation import check_int, check_real
 from .fedavg import average_checked
 from .states import check_round, check_states
 
-__all__ = ["FedAvgAggregator", "FedAvgHistory", "evaluate", "local_sgd", "run_fedavg",
-           "state_bytes"]
+__all__ = ["FedAvgAggregator", "FedAvgHistory", "FedAvgServer", "evaluate", "local_sgd",
+           "local_update", "run_fedavg", "state_bytes"]
 
 ClientData = tuple[torch.Tensor, torch.Tensor]
 
@@ -170,6 +171,164 @@ def _sample_clients(gen: np.random.Generator, k: int, fraction: float, how: str)
     return sorted(gen.choice(k, size=m, replace=False).tolist())
 
 
+class FedAvgServer:
+    """The server's side of FedAvg, one round at a time.
+
+    :func:`run_fedavg` drives it with clients in the same process; the Flower strategy
+    (:mod:`privlearn.fl.flower`) drives it with clients in other processes. Both get
+    the same draws from ``rng`` in the same order, so the same seed gives the same model.
+
+    Each round :meth:`plan_round` samples the clients and gives each its own seed for
+    local training (so a client's randomness does not depend on which clients trained
+    before it, and clients can train in parallel); :meth:`finish_round` checks what came
+    back, aggregates, evaluates and records the round in :attr:`history`.
+
+    Parameters
+    ----------
+    model_fn : callable
+        Builds a fresh model; called once, inside ``torch.random.fork_rng`` with a seed
+        drawn from ``rng``, for the initial global model.
+    num_clients : int
+        K, the number of clients that may be sampled (indices 0..K-1).
+    client_fraction : float
+        C in (0, 1].
+    aggregator : object, optional
+        See :class:`FedAvgAggregator` (the default).
+    eval_data : (x, y), optional
+        Test data for the accuracy and loss recorded after each round.
+    rng : numpy.random.Generator, int or None
+        Seeds the initial model, the client sampling and the clients' seeds; the
+        aggregator's :meth:`~FedAvgAggregator.start` receives a generator of its own,
+        seeded from it.
+    """
+
+    def __init__(self, model_fn: Callable[[], nn.Module], *, num_clients: int,
+                 client_fraction: float = 1.0, aggregator=None,
+                 eval_data: ClientData | None = None, rng: RNGLike) -> None:
+        if not callable(model_fn):
+            raise TypeError(f"model_fn must be a callable that builds a model, got "
+                            f"{type(model_fn).__name__}")
+        self.num_clients = check_int("num_clients", num_clients, low=1)
+        self.client_fraction = check_real("client_fraction", client_fraction, low=0.0,
+                                          high=1.0, high_open=False)
+        if eval_data is not None:
+            if not isinstance(eval_data, (tuple, list)) or len(eval_data) != 2:
+                raise TypeError(f"eval_data must be an (x, y) pair or None, got "
+                                f"{type(eval_data).__name__}")
+            _check_pair("eval_data", *eval_data)
+        self.eval_data = eval_data
+        agg = FedAvgAggregator() if aggregator is None else aggregator
+        missing = [m for m in ("sampling", "start", "aggregate", "upload_bytes")
+                   if not hasattr(agg, m)]
+        if missing or getattr(agg, "sampling", None) not in ("fixed", "poisson"):
+            raise TypeError(f"aggregator must have sampling ('fixed' or 'poisson'), start, "
+                            f"aggregate and upload_bytes (see FedAvgAggregator); "
+                            f"{type(agg).__name__} lacks {missing or ['a valid sampling']}")
+        self.aggregator = agg
+        self._gen = as_generator(rng)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(self._gen.integers(0, 2**63 - 1)))
+            self.model = model_fn()
+        if not isinstance(self.model, nn.Module):
+            raise TypeError(f"model_fn must return a torch.nn.Module, got "
+                            f"{type(self.model).__name__}")
+        # the aggregator's own stream (DP noise, simulated dropouts): its draws never shift
+        # the clients' seeds, so e.g. secure aggregation without dropouts equals plain FedAvg
+        agg.start(num_clients=self.num_clients, client_fraction=self.client_fraction,
+                  rng=np.random.default_rng(int(self._gen.integers(0, 2**63 - 1))))
+        self.history = FedAvgHistory()
+        self._planned: list[int] | None = None
+
+    def state(self) -> dict[str, torch.Tensor]:
+        """A copy of the global model's state dict: what the sampled clients receive."""
+        return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+
+    def plan_round(self) -> list[tuple[int, int]]:
+        """Sample this round's clients: ``[(client, seed), ...]`` in client order.
+
+        ``seed`` seeds the client's local training (:func:`local_update`). Under Poisson
+        sampling the list may be empty; the round must still be finished.
+        """
+        if self._planned is not None:
+            raise RuntimeError("plan_round was called twice: finish the round first")
+        chosen = _sample_clients(self._gen, self.num_clients, self.client_fraction,
+                                 self.aggregator.sampling)
+        seeds = self._gen.integers(0, 2**63 - 1, size=len(chosen)).tolist()
+        self._planned = chosen
+        return list(zip(chosen, seeds, strict=True))
+
+    def finish_round(self, states: Sequence[Mapping[str, torch.Tensor]],
+                     num_examples: Sequence[int], *, clients: Sequence[int] | None = None
+                     ) -> None:
+        """Aggregate the clients' models and record the round.
+
+        ``clients`` are the planned clients whose models came back, in planned order (by
+        default all of them): a deployment loses clients that crash or time out, and
+        the round goes on without them. A state the server must refuse (another shape,
+        NaN or infinity) raises ValueError naming its client and round.
+        """
+        if self._planned is None:
+            raise RuntimeError("finish_round was called before plan_round")
+        planned = self._planned
+        chosen = list(planned) if clients is None else list(clients)
+        position = {c: i for i, c in enumerate(planned)}
+        order = [position.get(c) for c in chosen]
+        if None in order or order != sorted(set(order)):
+            raise ValueError(f"clients must be planned clients {planned} in planned order, "
+                             f"each once, got {chosen}")
+        if len(states) != len(chosen) or len(num_examples) != len(chosen):
+            raise ValueError(f"states and num_examples must hold one entry per client "
+                             f"({len(chosen)}), got {len(states)} and {len(num_examples)}")
+        global_state = self.state()
+        round_number = self.history.rounds + 1
+        for c, state in zip(chosen, states, strict=True):
+            try:
+                check_states([state], reference=global_state, name="local model")
+            except ValueError as err:
+                raise ValueError(f"client {c}'s local training in round {round_number} gave a "
+                                 f"model the server must refuse ({err}); lower lr or check its "
+                                 "data") from err
+        up = sum(self.aggregator.upload_bytes(s) for s in states)
+        self.model.load_state_dict(self.aggregator.aggregate(global_state, list(states),
+                                                             list(num_examples)))
+        self._planned = None
+        h = self.history
+        h.clients.append(chosen)
+        h.bytes_up.append(up)
+        h.bytes_down.append(state_bytes(global_state) * len(chosen))
+        acc, loss = evaluate(self.model, self.eval_data) if self.eval_data is not None else (
+            math.nan, math.nan)
+        h.accuracy.append(acc)
+        h.loss.append(loss)
+
+
+def local_update(model: nn.Module, global_state: Mapping[str, torch.Tensor],
+                 x: torch.Tensor, y: torch.Tensor, *, seed: int, client: int,
+                 local_epochs: int, batch_size: int | None, lr: float,
+                 local_train: Callable | None = None) -> dict[str, torch.Tensor]:
+    """One client's part of a round: load the global model into ``model``, train it on
+    (x, y), and return a copy of its state dict.
+
+    The client's shuffling (and its DP noise, with ``local_train``) draws from a
+    ``torch.Generator`` seeded with ``seed``; whatever the model draws from torch's global
+    generator (``nn.Dropout``) comes from a fork of it seeded from that generator
+    (:class:`privlearn._torch.seeded_global_state`), restored afterwards. Plain local SGD
+    (:func:`local_sgd`) unless ``local_train`` is given (see :func:`run_fedavg`).
+    """
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not (
+            0 <= seed < 2**63):
+        raise ValueError(f"seed must be an int in [0, 2^63), got {seed!r}")
+    generator = torch.Generator().manual_seed(int(seed))
+    model.load_state_dict(global_state)
+    with seeded_global_state(generator):  # dropout & co. draw from here, seeded
+        if local_train is None:
+            local_sgd(model, x, y, epochs=local_epochs, batch_size=batch_size, lr=lr,
+                      generator=generator)
+        else:
+            local_train(model, x, y, client=client, generator=generator)
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
 def run_fedavg(
     model_fn: Callable[[], nn.Module],
     client_data: Sequence[ClientData],
@@ -210,25 +369,18 @@ def run_fedavg(
     eval_data : (x, y), optional
         Test data; accuracy and loss are recorded after each round (NaN without it).
     rng : numpy.random.Generator, int or None
-        Seeds everything: initialisation, client sampling, local shuffling, and whatever
-        a model draws from torch's global generator while it trains (``nn.Dropout``):
-        each client's local training runs on a fork of the global generator seeded from
-        the run's generator (:func:`privlearn._torch.seeded_global_state`), so runs
-        repeat and the caller's global torch state is left as it was.
+        Seeds everything: initialisation, client sampling, and one seed per client and
+        round for its local shuffling and whatever its model draws from torch's global
+        generator while it trains (``nn.Dropout``; see :func:`local_update`), so runs
+        repeat and the caller's global torch state is left as it was. The server's side
+        is :class:`FedAvgServer`: a Flower deployment with the same ``rng`` gives the
+        same model.
     local_train : callable, optional
         ``local_train(model, x, y, *, client, generator)`` replacing plain local SGD,
         e.g. :class:`~privlearn.fl.private.LocalDPSGD`; it trains ``model`` in place.
         ``client`` is the client's index, ``generator`` a ``torch.Generator``.
     """
-    if not callable(model_fn):
-        raise TypeError(f"model_fn must be a callable that builds a model, got "
-                        f"{type(model_fn).__name__}")
     _check_clients(client_data)
-    if eval_data is not None:
-        if not isinstance(eval_data, (tuple, list)) or len(eval_data) != 2:
-            raise TypeError(f"eval_data must be an (x, y) pair or None, got "
-                            f"{type(eval_data).__name__}")
-        _check_pair("eval_data", *eval_data)
     if local_train is not None and not callable(local_train):
         raise TypeError(f"local_train must be callable, got {type(local_train).__name__}")
     rounds = check_int("rounds", rounds, low=1)
@@ -236,54 +388,17 @@ def run_fedavg(
     if batch_size is not None:
         batch_size = check_int("batch_size", batch_size, low=1)
     lr = check_real("lr", lr, low=0.0)
-    client_fraction = check_real("client_fraction", client_fraction, low=0.0, high=1.0,
-                                 high_open=False)
-    agg = FedAvgAggregator() if aggregator is None else aggregator
-    missing = [m for m in ("sampling", "start", "aggregate", "upload_bytes")
-               if not hasattr(agg, m)]
-    if missing or getattr(agg, "sampling", None) not in ("fixed", "poisson"):
-        raise TypeError(f"aggregator must have sampling ('fixed' or 'poisson'), start, "
-                        f"aggregate and upload_bytes (see FedAvgAggregator); "
-                        f"{type(agg).__name__} lacks {missing or ['a valid sampling']}")
-    gen = as_generator(rng)
-    tgen = torch_generator(gen)
+    server = FedAvgServer(model_fn, num_clients=len(client_data),
+                          client_fraction=client_fraction, aggregator=aggregator,
+                          eval_data=eval_data, rng=rng)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(gen.integers(0, 2**63 - 1)))
-        global_model = model_fn()
-        worker = model_fn()
-    agg.start(num_clients=len(client_data), client_fraction=client_fraction, rng=gen)
-    history = FedAvgHistory()
-    down_bytes = state_bytes(global_model.state_dict())
-    for round_index in range(rounds):
-        chosen = _sample_clients(gen, len(client_data), client_fraction, agg.sampling)
-        global_state = {k: v.clone() for k, v in global_model.state_dict().items()}
-        states, counts, up = [], [], 0
-        for c in chosen:
-            x, y = client_data[c]
-            worker.load_state_dict(global_state)
-            with seeded_global_state(tgen):  # dropout & co. draw from here, seeded
-                if local_train is None:
-                    local_sgd(worker, x, y, epochs=local_epochs, batch_size=batch_size, lr=lr,
-                              generator=tgen)
-                else:
-                    local_train(worker, x, y, client=c, generator=tgen)
-            state = {k: v.detach().clone() for k, v in worker.state_dict().items()}
-            try:
-                check_states([state], reference=global_state, name="local model")
-            except ValueError as err:
-                raise ValueError(f"client {c}'s local training in round {round_index + 1} gave "
-                                 f"a model "
-                                 f"the server must refuse ({err}); lower lr or check its "
-                                 "data") from err
-            up += agg.upload_bytes(state)
-            states.append(state)
-            counts.append(x.shape[0])
-        global_model.load_state_dict(agg.aggregate(global_state, states, counts))
-        history.clients.append(chosen)
-        history.bytes_up.append(up)
-        history.bytes_down.append(down_bytes * len(chosen))
-        acc, loss = evaluate(global_model, eval_data) if eval_data is not None else (
-            math.nan, math.nan)
-        history.accuracy.append(acc)
-        history.loss.append(loss)
-    return global_model, history
+        worker = model_fn()  # the clients' model: its initial weights are overwritten
+    for _ in range(rounds):
+        plan = server.plan_round()
+        global_state = server.state()
+        states = [local_update(worker, global_state, *client_data[c], seed=seed, client=c,
+                               local_epochs=local_epochs, batch_size=batch_size, lr=lr,
+                               local_train=local_train)
+                  for c, seed in plan]
+        server.finish_round(states, [client_data[c][0].shape[0] for c, _ in plan])
+    return server.model, server.history

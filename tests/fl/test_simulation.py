@@ -37,20 +37,21 @@ def test_one_round_equals_local_training_then_fedavg_by_hand():
     gen = np.random.default_rng(10)
     model, hist = run_fedavg(_model, clients, rounds=1, local_epochs=2, batch_size=8, lr=0.1,
                              rng=gen)
-    # replay: the same draws from a generator seeded the same way
+    # replay: the same draws from a generator seeded the same way, in the documented
+    # order (initial model, client sample, one seed per client)
     gen = np.random.default_rng(10)
-    from privlearn._torch import torch_generator
-    tgen = torch_generator(gen)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(gen.integers(0, 2**63 - 1)))
         start = _model()
-        _model()
+    gen.integers(0, 2**63 - 1)  # the aggregator's seed
     gen.choice(4, size=4, replace=False)  # the (trivial) client sample
+    seeds = gen.integers(0, 2**63 - 1, size=4)
     states = []
-    for x, y in clients:
+    for (x, y), seed in zip(clients, seeds, strict=True):
         m = _model()
         m.load_state_dict(start.state_dict())
-        local_sgd(m, x, y, epochs=2, batch_size=8, lr=0.1, generator=tgen)
+        local_sgd(m, x, y, epochs=2, batch_size=8, lr=0.1,
+                  generator=torch.Generator().manual_seed(int(seed)))
         states.append(m.state_dict())
     expected = fedavg(states, [len(y) for _, y in clients])
     for k, v in model.state_dict().items():

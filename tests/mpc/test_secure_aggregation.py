@@ -106,14 +106,14 @@ def test_secure_fedavg_in_the_loop_with_dropouts():
                            **kw)
     _, plain = run_fedavg(lambda: nn.Linear(4, 2), clients, **kw)
     assert secure.accuracy == pytest.approx(plain.accuracy, abs=1e-6)
-    dropping = SecureAggregator(dropout_rate=0.3, on_failure="skip")
+    dropping = SecureAggregator(dropout_rate=0.6, on_failure="skip")
     with pytest.warns(RuntimeWarning, match="skipped"):
         run_fedavg(lambda: nn.Linear(4, 2), clients, aggregator=dropping, **kw)
     assert any(entry["survivors"] < 6 for entry in dropping.log)
     assert any("failed" in entry for entry in dropping.log)
     with pytest.raises(SecureAggregationFailed, match="fewer than threshold"):
         run_fedavg(lambda: nn.Linear(4, 2), clients, aggregator=SecureAggregator(
-            dropout_rate=0.3), **kw)
+            dropout_rate=0.6), **kw)
     with pytest.raises(ValueError, match="dropout_rate"):
         SecureAggregator(dropout_rate=1.0)
 

@@ -1,5 +1,7 @@
 """Federated learning: FedAvg aggregation, client partitioning, simulation, DP-FedAvg.
 
+A deployment on Flower, across processes, is :mod:`privlearn.fl.flower` (an extra).
+
 ``fl`` may use ``dp``, ``mpc`` and ``he``; they never use ``fl``.
 """
 
@@ -11,18 +13,23 @@ from .secure import SecureAggregationFailed, SecureAggregator
 from .simulation import (
     FedAvgAggregator,
     FedAvgHistory,
+    FedAvgServer,
     evaluate,
     local_sgd,
+    local_update,
     run_fedavg,
     state_bytes,
 )
 from .states import check_round, check_states, flatten_state, unflatten_state
+from .task import FederatedTask
 from .vertical import VerticalResult, train_centralized_taylor, train_vertical_lr
 
 __all__ = [
     "DPFedAvgAggregator",
     "FedAvgAggregator",
     "FedAvgHistory",
+    "FedAvgServer",
+    "FederatedTask",
     "LocalDPSGD",
     "PaillierAggregator",
     "SecureAggregationFailed",
@@ -35,6 +42,7 @@ __all__ = [
     "fedavg",
     "flatten_state",
     "local_sgd",
+    "local_update",
     "partition_dirichlet",
     "partition_iid",
     "partition_shards",

@@ -27,7 +27,28 @@ from ..mpc import SecureAggregation, decode_fixed, message_bytes
 from ..mpc.fixed_point import fixed_point_encode
 from .states import check_round, flatten_state, unflatten_state
 
-__all__ = ["SecureAggregationFailed", "SecureAggregator"]
+__all__ = ["SecureAggregationFailed", "SecureAggregator", "decode_average", "encode_weighted",
+           "secure_threshold"]
+
+
+def secure_threshold(clients: int, fraction: float) -> int:
+    """t = max(2, ceil(fraction · clients)): survivors a round of ``clients`` needs."""
+    return max(2, math.ceil(fraction * clients))
+
+
+def encode_weighted(state, keys, weight: float, *, frac_bits: int, max_summands: int,
+                    name: str = "state") -> np.ndarray:
+    """What a client masks: n_i·θ_i flattened in the order of ``keys`` and fixed-point
+    encoded in Z_2^64, refused (by ``name``) if a sum of ``max_summands`` such vectors
+    could wrap."""
+    return fixed_point_encode(name, flatten_state(state, keys) * weight, frac_bits=frac_bits,
+                              max_summands=max_summands)
+
+
+def decode_average(total: np.ndarray, weight: float, like, *, frac_bits: int) -> dict:
+    """The server's last step: Σ n_i·θ_i decoded from Z_2^64, divided by Σ n_i, shaped
+    like the state dict ``like``."""
+    return unflatten_state(decode_fixed(total, frac_bits=frac_bits) / weight, like)
 
 
 class SecureAggregationFailed(RuntimeError):
@@ -83,11 +104,10 @@ class SecureAggregator:
         k = len(client_states)
         if k < 2:
             raise ValueError(f"secure aggregation needs at least 2 clients in a round, got {k}")
-        encoded = [fixed_point_encode(f"client_states[{i}] times num_examples[{i}]",
-                                      flatten_state(s, keys) * w, frac_bits=self.frac_bits,
-                                      max_summands=k)
+        encoded = [encode_weighted(s, keys, w, frac_bits=self.frac_bits, max_summands=k,
+                                   name=f"client_states[{i}] times num_examples[{i}]")
                    for i, (s, w) in enumerate(zip(client_states, weights, strict=True))]
-        t = max(2, math.ceil(self.threshold_fraction * k))
+        t = secure_threshold(k, self.threshold_fraction)
         protocol = SecureAggregation(k, threshold=t, vector_length=encoded[0].size)
         if self._gen is None:
             if self.dropout_rate > 0:
@@ -112,8 +132,7 @@ class SecureAggregator:
             return global_state
         self.log.append({"clients": k, "survivors": len(masked), "threshold": t,
                          "cost": protocol.cost, "masked_example": masked[min(masked)]})
-        return unflatten_state(decode_fixed(total, frac_bits=self.frac_bits) / weight,
-                               global_state)
+        return decode_average(total, weight, global_state, frac_bits=self.frac_bits)
 
     def upload_bytes(self, state) -> int:
         """What one client uploads in a round: every message of the protocol (keys, shares,

@@ -269,13 +269,7 @@ class FedAvgServer:
         """
         if self._planned is None:
             raise RuntimeError("finish_round was called before plan_round")
-        planned = self._planned
-        chosen = list(planned) if clients is None else list(clients)
-        position = {c: i for i, c in enumerate(planned)}
-        order = [position.get(c) for c in chosen]
-        if None in order or order != sorted(set(order)):
-            raise ValueError(f"clients must be planned clients {planned} in planned order, "
-                             f"each once, got {chosen}")
+        chosen = self._check_subset(clients)
         if len(states) != len(chosen) or len(num_examples) != len(chosen):
             raise ValueError(f"states and num_examples must hold one entry per client "
                              f"({len(chosen)}), got {len(states)} and {len(num_examples)}")
@@ -289,8 +283,35 @@ class FedAvgServer:
                                  f"model the server must refuse ({err}); lower lr or check its "
                                  "data") from err
         up = sum(self.aggregator.upload_bytes(s) for s in states)
-        self.model.load_state_dict(self.aggregator.aggregate(global_state, list(states),
-                                                             list(num_examples)))
+        self._record(chosen, self.aggregator.aggregate(global_state, list(states),
+                                                       list(num_examples)), up)
+
+    def finish_aggregated(self, new_state: Mapping[str, torch.Tensor], *,
+                          clients: Sequence[int]) -> None:
+        """Record a round whose aggregate was computed elsewhere: by a protocol in which
+        the server never holds the clients' models (secure aggregation across processes).
+        ``clients`` are the planned clients whose inputs the aggregate holds."""
+        if self._planned is None:
+            raise RuntimeError("finish_aggregated was called before plan_round")
+        chosen = self._check_subset(clients)
+        global_state = self.state()
+        check_states([dict(new_state)], reference=global_state, name="new_state")
+        self._record(chosen, new_state,
+                     len(chosen) * self.aggregator.upload_bytes(global_state))
+
+    def _check_subset(self, clients: Sequence[int] | None) -> list[int]:
+        planned = self._planned
+        chosen = list(planned) if clients is None else list(clients)
+        position = {c: i for i, c in enumerate(planned)}
+        order = [position.get(c) for c in chosen]
+        if None in order or order != sorted(set(order)):
+            raise ValueError(f"clients must be planned clients {planned} in planned order, "
+                             f"each once, got {chosen}")
+        return chosen
+
+    def _record(self, chosen: list[int], new_state, up: int) -> None:
+        global_state = self.state()
+        self.model.load_state_dict(new_state)
         self._planned = None
         h = self.history
         h.clients.append(chosen)

@@ -28,6 +28,8 @@ import struct
 import sys
 from typing import Any
 
+from .._processes import become_subreaper
+
 __all__ = ["MAX_MESSAGE", "read_message", "write_message"]
 
 MAX_MESSAGE = 256 * 2**20
@@ -73,16 +75,6 @@ def _limit_self() -> None:
     if file_size > 0:
         resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
     become_subreaper()  # orphans of the student's processes stay in our tree
-
-
-def become_subreaper() -> bool:
-    """Make this process adopt its orphaned descendants (Linux); True if it worked."""
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
 
 
 class _Kernel:

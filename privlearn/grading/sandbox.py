@@ -31,14 +31,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .._processes import LINUX as _LINUX
+from .._processes import become_subreaper, descendants, kill_tree, parents
 from ..exercises._core import AnswerUnreachable
-from .kernel import _HEADER, MAX_MESSAGE, become_subreaper, write_message
+from .kernel import _HEADER, MAX_MESSAGE, write_message
 
 __all__ = ["KernelLost", "Sandbox", "become_subreaper", "children", "descendants", "kill_tree",
            "sweep_orphans"]
-
-_LINUX = sys.platform.startswith("linux")
-
 
 class KernelLost(AnswerUnreachable):
     """The kernel did not answer in time, or is gone."""
@@ -48,67 +47,10 @@ class KernelLost(AnswerUnreachable):
         self.timed_out = timed_out
 
 
-def _parents() -> dict[int, int]:
-    """pid -> parent pid for every process visible in /proc."""
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        # the command name, in parentheses, may itself hold spaces and parentheses
-        fields = stat[stat.rfind(b")") + 2:].split()
-        parents[int(entry)] = int(fields[1])
-    return parents
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (Linux; elsewhere an empty list)."""
-    if not _LINUX:
-        return []
-    children: dict[int, list[int]] = {}
-    for child, parent in _parents().items():
-        children.setdefault(parent, []).append(child)
-    out, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
-def _signal_all(pids: list[int], sig: int) -> None:
-    for pid in pids:
-        try:
-            os.kill(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def kill_tree(pid: int) -> None:
-    """Freeze ``pid`` and all its descendants, then kill them all."""
-    frozen: set[int] = set()
-    for _ in range(100):  # until no new process appears below the frozen ones
-        tree = [pid, *descendants(pid)]
-        new = [p for p in tree if p not in frozen]
-        if not new:
-            break
-        _signal_all(new, signal.SIGSTOP)
-        frozen.update(new)
-    _signal_all(sorted(frozen), signal.SIGKILL)
-    try:
-        os.killpg(pid, signal.SIGKILL)  # and anything left in its process group
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 def children() -> set[int]:
     """This process's children (Linux; elsewhere empty)."""
     me = os.getpid()
-    return {pid for pid, parent in _parents().items() if parent == me} if _LINUX else set()
+    return {pid for pid, parent in parents().items() if parent == me} if _LINUX else set()
 
 
 def sweep_orphans(keep: set[int]) -> int:

@@ -14,6 +14,7 @@ from privlearn.fl import (
     clip_update,
     fedavg,
     local_sgd,
+    local_update,
     run_fedavg,
 )
 
@@ -175,3 +176,38 @@ def test_default_aggregator_is_plain_fedavg():
     assert agg.sampling == "fixed"
     theta = {"w": torch.zeros(2)}
     assert agg.aggregate(theta, [], []) is theta
+
+
+def test_fed_avg_server_rounds_are_planned_then_finished_once():
+    from privlearn.fl import FedAvgServer
+
+    clients = _data()
+    server = FedAvgServer(_model, num_clients=4, rng=0)
+    with pytest.raises(RuntimeError, match="before plan_round"):
+        server.finish_round([], [])
+    plan = server.plan_round()
+    assert [c for c, _ in plan] == [0, 1, 2, 3]
+    assert len({seed for _, seed in plan}) == 4
+    with pytest.raises(RuntimeError, match="twice"):
+        server.plan_round()
+    start = server.state()
+    states = [local_update(_model(), start, *clients[c], seed=s, client=c, local_epochs=1,
+                           batch_size=8, lr=0.1) for c, s in plan]
+    with pytest.raises(ValueError, match="planned order"):
+        server.finish_round(states[:2], [40, 50], clients=[1, 0])
+    with pytest.raises(ValueError, match="planned clients"):
+        server.finish_round(states[:1], [40], clients=[7])
+    with pytest.raises(ValueError, match="one entry per client"):
+        server.finish_round(states[:2], [40], clients=[0, 1])
+    server.finish_round([states[0], states[2]], [40, 60], clients=[0, 2])
+    expected = fedavg([states[0], states[2]], [40, 60])
+    for k, v in server.model.state_dict().items():
+        torch.testing.assert_close(v, expected[k])
+    assert server.history.clients == [[0, 2]]
+
+
+@pytest.mark.parametrize("seed", [-1, 2**63, 1.5, True, None])
+def test_local_update_refuses_a_bad_seed(seed):
+    with pytest.raises(ValueError, match="seed"):
+        local_update(_model(), _model().state_dict(), *_data()[0], seed=seed, client=0,
+                     local_epochs=1, batch_size=8, lr=0.1)

@@ -1,0 +1,184 @@
+"""Flower's ``ServerApp`` and ``ClientApp`` for a :class:`~privlearn.fl.FederatedTask`.
+
+Both read the task from the run config (``flwr run ... --run-config``; every key is
+declared in the packaged app's ``pyproject.toml``). A SuperNode is one client: its node
+config says which (``partition-id``) and how many there are (``num-partitions``, which
+must equal the task's ``num-clients``). The server writes what it measured to
+``output-dir`` (run config): ``history.json`` and the final model, ``model.pt``.
+
+Flower starts a fresh ClientApp process for every message, so whatever a client must
+remember between messages lives in ``context.state``, which stays on its SuperNode:
+the local-DP accountant's history here, its secure-aggregation secrets in
+:mod:`.secagg`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import torch
+from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MetricRecord, RecordDict
+from flwr.clientapp import ClientApp
+from flwr.serverapp import Grid, ServerApp
+
+from ...dp import RDPAccountant
+from ...mpc.secagg_parties import FIELD_BYTES, SecAggClient
+from ..secure import encode_weighted
+from ..simulation import local_update
+from ..task import FederatedTask
+from .strategy import PrivlearnStrategy
+
+__all__ = ["client_app", "server_app"]
+
+#: run-config keys of the app that are not task settings
+APP_KEYS = {"output-dir": "", "timeout": 120.0}
+
+server_app = ServerApp()
+client_app = ClientApp()
+
+
+# ---- server ---------------------------------------------------------------------------
+@server_app.main()
+def main(grid: Grid, context: Context) -> None:
+    """Run the task's rounds with :class:`PrivlearnStrategy`; write the results."""
+    task = FederatedTask.from_run_config(context.run_config)
+    out = str(context.run_config.get("output-dir", ""))
+    strategy = PrivlearnStrategy(task, timeout=float(context.run_config.get("timeout", 120.0)),
+                                 progress=Path(out) / "progress.jsonl" if out else None)
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    try:
+        strategy.start(grid, ArrayRecord(strategy.server.state()), num_rounds=task.rounds,
+                       timeout=strategy.timeout)
+    finally:  # a failed run still reports the rounds it finished
+        if out:
+            write_results(Path(out), strategy)
+
+
+def write_results(out: Path, strategy: PrivlearnStrategy) -> None:
+    """``history.json`` (the :class:`~privlearn.fl.FedAvgHistory` and the wire
+    measurements) and ``model.pt`` (the final global state dict) in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    h = strategy.server.history
+    eps = strategy.epsilon()
+    doc = {
+        "history": {"accuracy": h.accuracy, "loss": h.loss, "clients": h.clients,
+                    "bytes_up": h.bytes_up, "bytes_down": h.bytes_down},
+        "rounds": [{"clients": r.clients, "lost": r.lost, "seconds": r.seconds,
+                    "wire_down": {str(c): b for c, b in r.bytes_down.items()},
+                    "wire_up": {str(c): b for c, b in r.bytes_up.items()}}
+                   for r in strategy.records[:h.rounds]],  # finished rounds only
+        "epsilon": None if eps is None or math.isinf(eps) else eps,
+        "client_epsilon": strategy.client_epsilon[:h.rounds],
+    }
+    (out / "history.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    torch.save(strategy.server.state(), out / "model.pt")
+
+
+# ---- clients --------------------------------------------------------------------------
+def _client_index(context: Context, task: FederatedTask) -> int:
+    node = context.node_config
+    try:
+        client, count = int(node["partition-id"]), int(node["num-partitions"])
+    except KeyError as err:
+        raise ValueError(f"the SuperNode needs --node-config 'partition-id=I num-partitions=N'"
+                         f", it lacks {err}") from err
+    if count != task.num_clients or not 0 <= client < count:
+        raise ValueError(f"node config partition-id={client} num-partitions={count} does not "
+                         f"fit the task's num-clients={task.num_clients}")
+    return client
+
+
+@client_app.query("register")
+def register(msg: Message, context: Context) -> Message:
+    """Tell the server which client this node is."""
+    task = FederatedTask.from_run_config(context.run_config)
+    client = _client_index(context, task)
+    return Message(RecordDict({"config": ConfigRecord({"partition-id": client})}),
+                   reply_to=msg)
+
+
+@client_app.train()
+def train(msg: Message, context: Context) -> Message:
+    """Local training from the global model with the seed the server planned."""
+    task = FederatedTask.from_run_config(context.run_config)
+    client = _client_index(context, task)
+    cfg = msg.content["config"]
+    if int(cfg["client"]) != client:
+        raise ValueError(f"a message for client {cfg['client']} reached client {client}")
+    x, y = task.client_data()[client]
+    local_train = task.local_train()
+    if local_train is not None:  # this client's accountant, kept on its node
+        accountant = RDPAccountant()
+        if "local-dp" in context.state:
+            kept = context.state["local-dp"]
+            for sigma, q, steps in zip(kept["sigma"], kept["q"], kept["steps"], strict=True):
+                accountant.step(noise_multiplier=sigma, sample_rate=q, steps=steps)
+        local_train.accountants[client] = accountant
+    state = local_update(task.model_fn(), msg.content["arrays"].to_torch_state_dict(), x, y,
+                         seed=int(cfg["seed"]), client=client,
+                         local_epochs=task.local_epochs, batch_size=task.local_batch_size(),
+                         lr=task.lr, local_train=local_train)
+    metrics = {"num-examples": int(x.shape[0])}
+    if task.aggregation == "secure":  # send only the masked n_i·θ_i, never the model
+        party = SecAggClient.from_bytes(context.state["secagg"])
+        encoded = encode_weighted(state, list(state), x.shape[0], frac_bits=task.frac_bits,
+                                  max_summands=int(cfg["max-summands"]),
+                                  name=f"client {client}'s model times its example count")
+        received = dict(zip(cfg["received-from"], cfg["received"], strict=True))
+        arrays = ArrayRecord([party.masked_input(encoded, received)])
+        context.state["secagg"] = ConfigRecord(party.to_bytes())
+    else:
+        arrays = ArrayRecord(state)
+    if local_train is not None:
+        accountant = local_train.accountants[client]
+        sigmas, qs, steps = zip(*accountant.history, strict=True)
+        context.state["local-dp"] = ConfigRecord(
+            {"sigma": list(sigmas), "q": list(qs), "steps": list(steps)})
+        metrics["epsilon"] = accountant.get_epsilon(task.delta)
+    return Message(RecordDict({"arrays": arrays, "metrics": MetricRecord(metrics)}),
+                   reply_to=msg)
+
+
+# ---- secure aggregation: the client's half (privlearn.mpc.secagg_parties) ---------------
+def _reply(msg: Message, values: dict) -> Message:
+    return Message(RecordDict({"config": ConfigRecord(values)}), reply_to=msg)
+
+
+@client_app.query("secagg_advertise")
+def secagg_advertise(msg: Message, context: Context) -> Message:
+    """Step 0: fresh keys for this round; the secrets stay in the node's state."""
+    task = FederatedTask.from_run_config(context.run_config)
+    client = _client_index(context, task)
+    cfg = msg.content["config"]
+    if int(cfg["client"]) != client:
+        raise ValueError(f"a message for client {cfg['client']} reached client {client}")
+    party = SecAggClient(client, vector_length=int(cfg["vector-length"]))
+    c_pk, s_pk = party.advertise()
+    context.state["secagg"] = ConfigRecord(party.to_bytes())
+    return _reply(msg, {"c-pk": c_pk, "s-pk": s_pk})
+
+
+@client_app.query("secagg_share")
+def secagg_share(msg: Message, context: Context) -> Message:
+    """Step 1: this client's shares, each encrypted for its receiver."""
+    party = SecAggClient.from_bytes(context.state["secagg"])
+    cfg = msg.content["config"]
+    keys = {int(v): (c, k) for v, c, k in zip(cfg["keys-of"], cfg["c-pk"], cfg["s-pk"],
+                                              strict=True)}
+    out = party.share_keys(keys, threshold=int(cfg["threshold"]), session=cfg["session"])
+    context.state["secagg"] = ConfigRecord(party.to_bytes())
+    return _reply(msg, {"to": list(out), "ct": list(out.values())})
+
+
+@client_app.query("secagg_unmask")
+def secagg_unmask(msg: Message, context: Context) -> Message:
+    """Step 3: shares of the survivors' seeds and of the dropped clients' keys."""
+    party = SecAggClient.from_bytes(context.state["secagg"])
+    shares = party.unmask([int(v) for v in msg.content["config"]["survivors"]])
+    context.state["secagg"] = ConfigRecord(party.to_bytes())
+    return _reply(msg, {"seed-of": list(shares["seed"]), "key-of": list(shares["key"]),
+                        "seed": [y.to_bytes(FIELD_BYTES, "big") for y in shares["seed"].values()],
+                        "key": [y.to_bytes(FIELD_BYTES, "big") for y in shares["key"].values()]})

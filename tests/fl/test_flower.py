@@ -1,0 +1,238 @@
+"""privlearn's strategy and apps on Flower's message API, with an in-process grid.
+
+Every message goes through Flower's protobuf serialization both ways, as on the wire,
+and each node keeps its Context (state) between messages as a SuperNode does. The
+real-process test is tests/fl/test_flower_deployment.py.
+"""
+
+import os
+
+import pytest
+import torch
+
+if os.environ.get("PRIVLEARN_REQUIRE_FLOWER") != "1":
+    pytest.importorskip("flwr")
+
+from flwr.app import Context, RecordDict
+from flwr.common.serde import (
+    context_from_proto,
+    context_to_proto,
+    message_from_proto,
+    message_to_proto,
+)
+from flwr.serverapp import Grid
+from flwr.supercore.task_identity import TaskIdentity
+
+from privlearn.fl import FederatedTask, fedavg, local_update
+from privlearn.fl.flower import PrivlearnStrategy
+from privlearn.fl.flower.apps import client_app
+from privlearn.fl.flower.launcher import APP_DIR
+from privlearn.mpc.secagg_parties import SecAggAborted, SecAggClient
+
+SERVER = 1
+
+
+@pytest.fixture(autouse=True)
+def _identity():
+    """Flower stamps each message with the identity of the process that makes it (run,
+    node, task); a deployment sets it per process, here the grid switches it."""
+    saved = TaskIdentity._run_id, TaskIdentity._node_id, TaskIdentity._task_id
+    TaskIdentity._run_id, TaskIdentity._node_id, TaskIdentity._task_id = 7, SERVER, 1
+    yield
+    TaskIdentity._run_id, TaskIdentity._node_id, TaskIdentity._task_id = saved
+
+
+class FakeGrid(Grid):
+    """Nodes 101, 102, ... run ``client_app`` in this process. ``drop`` maps a client to
+    the message type from which on it stops answering (as if killed)."""
+
+    def __init__(self, task, *, drop=None, partitions=None):
+        self.task = task
+        parts = list(range(task.num_clients)) if partitions is None else partitions
+        self.contexts = {
+            101 + i: Context(run_id=7, node_id=101 + i,
+                             node_config={"partition-id": p,
+                                          "num-partitions": task.num_clients},
+                             state=RecordDict(), run_config=task.to_run_config())
+            for i, p in enumerate(parts)}
+        self.drop = drop or {}
+        self.dead: set[int] = set()
+        self.log: list[tuple[str, int, bytes, bytes]] = []  # type, node, sent, received
+        self.replies = {}
+
+    def set_run(self, run):
+        pass
+
+    @property
+    def run(self):
+        return None
+
+    def create_message(self, content, message_type, dst_node_id, group_id, ttl=None):
+        raise NotImplementedError
+
+    def get_node_ids(self):
+        return list(self.contexts)
+
+    def push_messages(self, messages):
+        """Deliver each message at once and keep the reply for pull_messages."""
+        ids = []
+        for msg in messages:
+            node = msg.metadata.dst_node_id
+            kind = msg.metadata.message_type
+            client = self.contexts[node].node_config["partition-id"]
+            msg.metadata.__dict__["_message_id"] = msg.object_id
+            msg.metadata.__dict__["_src_node_id"] = SERVER
+            ids.append(msg.metadata.message_id)
+            if self.drop.get(client) == kind:
+                self.dead.add(node)
+            if node in self.dead:
+                continue
+            sent = message_to_proto(msg).SerializeToString()
+            arrived = _parse(sent)
+            context = context_from_proto(context_to_proto(self.contexts[node]))
+            TaskIdentity._node_id = node
+            try:
+                reply = client_app(arrived, context)
+            finally:
+                TaskIdentity._node_id = SERVER
+            self.contexts[node] = context_from_proto(context_to_proto(context))
+            back = message_to_proto(reply).SerializeToString()
+            reply = _parse(back)
+            reply.metadata.__dict__["_src_node_id"] = node
+            self.log.append((kind, client, sent, back))
+            self.replies[msg.metadata.message_id] = reply
+        return ids
+
+    def pull_messages(self, message_ids):
+        return [self.replies.pop(i) for i in message_ids if i in self.replies]
+
+    def send_and_receive(self, messages, *, timeout=None):
+        raise AssertionError("the strategy polls through push_messages and pull_messages")
+
+
+def _deploy(task, **grid_kw):
+    grid = FakeGrid(task, **grid_kw)
+    strategy = PrivlearnStrategy(task, timeout=0.5)  # replies are synchronous here
+    from flwr.app import ArrayRecord
+
+    strategy.start(grid, ArrayRecord(strategy.server.state()), num_rounds=task.rounds)
+    return strategy, grid
+
+
+def _same_state(a, b):
+    assert list(a) == list(b)
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+SMALL = {"num_clients": 3, "rounds": 2, "hidden": 8, "batch_size": 32}
+
+
+@pytest.mark.parametrize("settings", [
+    {},
+    {"partition": "dirichlet", "client_fraction": 2 / 3},
+    {"aggregation": "dp-fedavg", "clip_norm": 0.5, "noise_multiplier": 0.8},
+    {"local_dp": True, "local_noise_multiplier": 1.1},
+    {"aggregation": "secure"},
+])
+def test_flower_gives_the_model_run_fedavg_gives(settings):
+    task = FederatedTask(**SMALL, **settings)
+    strategy, _ = _deploy(task)
+    aggregator, local_train = task.aggregator(), task.local_train()
+    model, history = task.run(aggregator=aggregator, local_train=local_train)
+    _same_state(strategy.server.state(), model.state_dict())
+    flower = strategy.server.history
+    assert flower.accuracy == history.accuracy and flower.clients == history.clients
+    assert flower.bytes_up == history.bytes_up
+    if task.aggregation == "dp-fedavg":
+        assert strategy.epsilon() == aggregator.epsilon() > 0
+    if task.local_dp:
+        assert strategy.client_epsilon[-1] == pytest.approx(local_train.epsilon(), rel=1e-12)
+        assert strategy.client_epsilon[-1] > strategy.client_epsilon[0] > 0
+
+
+def test_secure_aggregation_relays_no_share_in_the_clear():
+    """Every share a client decrypts, and every client secret, is absent from every byte
+    the server sent or received before the unmasking step (which reveals, by design,
+    the shares of survivors' seeds and dropped clients' keys)."""
+    task = FederatedTask(**{**SMALL, "rounds": 1}, aggregation="secure")
+    _, grid = _deploy(task)
+    wire = b"".join(sent + back for kind, _, sent, back in grid.log
+                    if kind != "query.secagg_unmask")
+    assert any(kind == "query.secagg_share" for kind, *_ in grid.log)
+    for context in grid.contexts.values():
+        party = SecAggClient.from_bytes(context.state["secagg"])
+        for secret in (party._c_key, party._s_key, party._seed):
+            assert secret not in wire
+        for sender in party.received:
+            for share in party._open(sender):
+                assert share.to_bytes(66, "big") not in wire
+
+
+def _parse(raw):
+    from flwr.proto.message_pb2 import Message as ProtoMessage
+
+    proto = ProtoMessage()
+    proto.ParseFromString(raw)
+    return message_from_proto(proto)
+
+
+@pytest.mark.parametrize("drop", [
+    {1: "query.secagg_share"},  # lost before sharing its keys: not in U2
+    {1: "train"},  # lost after sharing: its pairwise masks are removed
+    {0: "query.secagg_unmask"},  # lost before the unmasking: the others suffice
+])
+def test_secure_aggregation_is_exact_with_a_lost_client(drop):
+    task = FederatedTask(**{**SMALL, "num_clients": 4, "rounds": 1}, aggregation="secure",
+                         threshold_fraction=0.5)
+    start = PrivlearnStrategy(task).server.state()
+    strategy, grid = _deploy(task, drop=drop)
+    lost = next(iter(drop))
+    kept = [c for c in range(4) if c != lost or drop[lost] == "query.secagg_unmask"]
+    assert strategy.server.history.clients == [kept]
+    seeds = {client: int(_parse(sent).content["config"]["seed"])
+             for kind, client, sent, _ in grid.log if kind == "train"}
+    data = task.client_data()
+    states = [local_update(task.model_fn(), start, *data[c], seed=seeds[c], client=c,
+                           local_epochs=task.local_epochs, batch_size=task.batch_size,
+                           lr=task.lr) for c in kept]
+    expected = fedavg(states, [len(data[c][1]) for c in kept])
+    for k, v in strategy.server.state().items():
+        torch.testing.assert_close(v, expected[k], rtol=0, atol=2e-6)  # fixed point, 2^-24
+
+
+def test_below_the_threshold_the_round_aborts():
+    task = FederatedTask(**{**SMALL, "rounds": 1}, aggregation="secure")  # t = 2 of 3
+    with pytest.raises(SecAggAborted, match="fewer than threshold=2"):
+        _deploy(task, drop={0: "train", 2: "train"})
+
+
+def test_plain_fedavg_goes_on_without_a_lost_client():
+    task = FederatedTask(**SMALL)
+    strategy, _ = _deploy(task, drop={2: "train"})
+    assert strategy.server.history.clients == [[0, 1], [0, 1]]
+    assert [r.lost for r in strategy.records] == [[2], [2]]
+    assert all(r.bytes_up[0] > 0 and 2 not in r.bytes_up for r in strategy.records)
+
+
+@pytest.mark.parametrize(("partitions", "words"), [
+    ([0, 0, 1], "both hold partition 0"),
+    ([0, 1, 5], "fit the task"),
+])
+def test_nodes_must_hold_each_partition_once(partitions, words):
+    task = FederatedTask(**SMALL)
+    with pytest.raises((ValueError, RuntimeError), match=words):
+        _deploy(task, partitions=partitions)
+
+
+def test_the_packaged_app_declares_every_task_setting():
+    import tomllib
+
+    from privlearn.fl.flower.apps import APP_KEYS
+
+    app = tomllib.loads((APP_DIR / "pyproject.toml").read_text())
+    declared = app["tool"]["flwr"]["app"]["config"]
+    assert declared == {**FederatedTask().to_run_config(), **APP_KEYS}
+    comps = app["tool"]["flwr"]["app"]["components"]
+    assert comps == {"serverapp": "privlearn.fl.flower.apps:server_app",
+                     "clientapp": "privlearn.fl.flower.apps:client_app"}

@@ -4,9 +4,10 @@
 
 * One DP-SGD step (MLP 64-128-10, batch 256, CPU) against a plain SGD step on the same
   model, both with privlearn; target at most 1.5x. The target row times the step as
-  ``train_dp_sgd`` and ``run_fedavg`` run it, inside the one seeded fork of torch's global
-  generator they open for the whole loop; a lone ``dp_sgd_step`` call opens its own fork
-  (a few µs), shown on the row below it.
+  ``train_dp_sgd`` and ``run_fedavg`` run it, inside the seeded fork of torch's global
+  generator that ``train_dp_sgd`` opens for its whole loop and ``run_fedavg`` for each
+  client's local training; a lone ``dp_sgd_step`` call opens its own fork (a few µs),
+  shown on the row below it.
 * The same step with Opacus's default ("hooks") and "ghost" clipping, if Opacus is
   installed (``pip install -e ".[benchmarks]"``); target: privlearn faster than both.
 * One FedAvg round with 100 clients on digits, 1 local epoch; target under 1 s.

@@ -24,19 +24,28 @@ cross between them are bytes and public lists. Round by round:
    (:meth:`~SecAggServer.unmask`) rebuilds them and removes every mask: Σ_{u ∈ U3} x_u.
 
 Every step needs at least t clients left, or it raises :class:`SecAggAborted` (a
-ValueError) and the round stops without a sum rather than with a wrong one.
+ValueError) and the round stops without a sum. When every party follows the protocol the
+sum is exact; the server half also refuses malformed messages (a sender whose shares do
+not reach every client of U1, a ciphertext of the wrong size), which would otherwise
+make the masks fail to cancel. It cannot detect a helper that sends a wrong share: t
+shares are used, and nothing checks them against one another.
 
-What is not here: the signatures of the malicious-secure variant (Figure 5; without
-them a server that lies about who dropped can learn a client's input by asking for
-both kinds of share from different clients: each client refuses to answer twice and
-refuses a v in both lists, but different clients are not cross-checked), and the
-consistency round. The threat model is the semi-honest server of Bonawitz et al.:
-it follows the protocol and tries to learn from what it relays and receives.
+The threat model is the semi-honest server of Bonawitz et al.: it follows the protocol
+and tries to learn from what it relays and receives. It learns Σ x_u over U3 and who is
+in U1, U2 and U3; whatever else travels beside the masked vectors (in privlearn's Flower
+apps, each client's example count) it sees as sent. The encryption of shares is what the
+in-process simulation leaves out: the server relays e_{u,v} and, without c_u^SK or
+c_v^SK, reads nothing of the shares. Each client decrypts every ciphertext it received
+before it sends its masked input, so a ciphertext altered in transit, or moved to
+another pair (GCM's associated data: the session id, u and v), stops the round there.
 
-The encryption of shares is what the in-process simulation leaves out: the server
-relays e_{u,v} and, without c_u^SK or c_v^SK, reads nothing of the shares; tampering
-is detected (GCM's tag, with u, v and the session id as associated data, so a
-ciphertext cannot be moved to another pair or round).
+What is not here, and what an *active* server could then do: the signatures and the
+public-key infrastructure of the malicious-secure variant (Figure 5) and its consistency
+round. Without them a server can give clients public keys of its own at step 0 and read
+every share; invent clients to reach t; or lie about who dropped and ask different
+clients for both kinds of share of one client (each client answers once and never
+reveals both for one v, but different clients are not cross-checked). Keys are fresh
+each round, so nothing carries over from one round to the next.
 """
 
 from __future__ import annotations
@@ -57,14 +66,31 @@ from .randomness import random_bytes
 from .secure_aggregation import SECRET_PRIME, _agree, prg
 from .shamir import Share, shamir_reconstruct, shamir_share
 
-__all__ = ["FIELD_BYTES", "SecAggAborted", "SecAggClient", "SecAggServer"]
+__all__ = ["CIPHERTEXT_BYTES", "FIELD_BYTES", "MAX_CLIENT", "SecAggAborted", "SecAggClient",
+           "SecAggServer"]
 
 #: bytes of one element of the sharing field, big-endian (2^521 − 1: 66 bytes)
 FIELD_BYTES = (SECRET_PRIME.bit_length() + 7) // 8
+#: bytes of one encrypted pair of shares: a 12-byte nonce, two field elements, a 16-byte tag
+CIPHERTEXT_BYTES = 12 + 2 * FIELD_BYTES + 16
+#: the largest client id (a share is evaluated at every x up to the largest id + 1)
+MAX_CLIENT = 2**16 - 1
 
 
 class SecAggAborted(ValueError):
     """Too few clients are left to go on: the round stops without a sum."""
+
+
+def _enough(count: int, threshold: int, what: str) -> None:
+    if count < threshold:
+        raise SecAggAborted(f"only {count} clients {what}, fewer than threshold={threshold}: "
+                            "the round stops here without a sum")
+
+
+def _within(ids, allowed, message: str) -> None:
+    outside = sorted(set(ids) - set(allowed))
+    if outside:
+        raise ValueError(message.format(outside))
 
 
 def _public(key: X25519PrivateKey) -> bytes:
@@ -118,11 +144,9 @@ class SecAggClient:
     """
 
     def __init__(self, client: int, *, vector_length: int) -> None:
-        self.client = check_int("client", client, low=0, high=2**31)
+        self.client = check_int("client", client, low=0, high=MAX_CLIENT)
         self.length = check_int("vector_length", vector_length, low=1)
-        self._c_key = random_bytes(32)
-        self._s_key = random_bytes(32)
-        self._seed = random_bytes(16)
+        self._c_key, self._s_key, self._seed = random_bytes(32), random_bytes(32), random_bytes(16)
         self.session: bytes | None = None
         self.threshold: int | None = None
         self.keys: dict[int, tuple[bytes, bytes]] | None = None  # U1's public keys
@@ -145,7 +169,11 @@ class SecAggClient:
     @classmethod
     def from_bytes(cls, data) -> SecAggClient:
         """Rebuild a client saved by :meth:`to_bytes` (from any mapping of its keys)."""
-        c = cls(int(data["client"]), vector_length=int(data["length"]))
+        if data["step"] == "done":
+            raise ValueError("this client already answered the unmasking: nothing to restore")
+        c = cls.__new__(cls)  # no fresh keys: they come from the saved state
+        c.client = check_int("client", int(data["client"]), low=0, high=MAX_CLIENT)
+        c.length = check_int("vector_length", int(data["length"]), low=1)
         c._c_key, c._s_key, c._seed = data["c-key"], data["s-key"], data["seed"]
         c.session = data["session"] or None
         c.threshold = int(data["threshold"]) or None
@@ -184,9 +212,7 @@ class SecAggClient:
                 _public(X25519PrivateKey.from_private_bytes(self._s_key))):
             raise ValueError(f"keys must hold client {self.client}'s own public keys as it "
                              "advertised them")
-        if len(keys) < t:
-            raise SecAggAborted(f"only {len(keys)} clients advertised keys, fewer than "
-                                f"threshold={t}")
+        _enough(len(keys), t, "advertised keys")
         if len(set(keys.values())) != len(keys):
             raise ValueError("keys holds the same public key for two clients")
         self.keys, self.threshold = keys, t
@@ -213,17 +239,15 @@ class SecAggClient:
         if not isinstance(received, dict) or self.client not in received:
             raise ValueError(f"received must be a dict sender -> ciphertext holding client "
                              f"{self.client}'s own")
-        unknown = sorted(set(received) - set(self.keys))
-        if unknown:
-            raise ValueError(f"received has ciphertexts from clients {unknown} that never "
-                             "advertised keys")
-        if len(received) < self.threshold:
-            raise SecAggAborted(f"only {len(received)} clients shared their keys, fewer "
-                                f"than threshold={self.threshold}")
+        _within(received, self.keys,
+                "received has ciphertexts from clients {} that never advertised keys")
+        _enough(len(received), self.threshold, "shared their keys")
         vec = _as_ring("x", x)
         if vec.shape != (self.length,):
             raise ValueError(f"x must have shape ({self.length},), got {vec.shape}")
         self.received = dict(received)
+        for v in self.received:  # every share must open before anything is sent
+            self._open(v)
         s_key = X25519PrivateKey.from_private_bytes(self._s_key)
         y = vec + prg(self._seed, self.length)
         for v in sorted(self.received):
@@ -238,6 +262,10 @@ class SecAggClient:
     def _open(self, sender: int) -> list[int]:
         c_key = X25519PrivateKey.from_private_bytes(self._c_key)
         blob = self.received[sender]
+        if not isinstance(blob, bytes) or len(blob) != CIPHERTEXT_BYTES:
+            raise ValueError(f"the ciphertext from client {sender} must be {CIPHERTEXT_BYTES} "
+                             f"bytes, got {type(blob).__name__} of length "
+                             f"{len(blob) if isinstance(blob, bytes) else '?'}")
         try:
             plain = AESGCM(_channel_key(c_key, self.keys[sender][0])).decrypt(
                 blob[:12], blob[12:], _associated(self.session, sender, self.client))
@@ -258,13 +286,10 @@ class SecAggClient:
         if self.client not in u3:
             raise ValueError(f"survivors must include client {self.client}, which is "
                              "answering")
-        outside = sorted(set(u3) - set(self.received))
-        if outside:
-            raise ValueError(f"survivors names clients {outside} outside U2 (they never "
-                             "shared keys with this client)")
-        if len(u3) < self.threshold:
-            raise SecAggAborted(f"only {len(u3)} masked inputs arrived, fewer than "
-                                f"threshold={self.threshold}")
+        _within(u3, self.received,
+                "survivors names clients {} outside U2 (they never shared keys with this "
+                "client)")
+        _enough(len(u3), self.threshold, "sent masked inputs")
         dropped = sorted(set(self.received) - set(u3))
         self.step = "done"  # answers once: a second list could reveal both shares of one v
         return {"seed": {v: self._open(v)[1] for v in u3},
@@ -303,14 +328,15 @@ class SecAggServer:
     def _enough(self, count: int, what: str) -> None:
         if count < self.t:
             self.step = "aborted"
-            raise SecAggAborted(f"only {count} clients {what}, fewer than threshold="
-                                f"{self.t}: the round stops here without a sum")
+        _enough(count, self.t, what)
 
     def collect_keys(self, advertised: dict[int, tuple[bytes, bytes]]
                      ) -> dict[int, tuple[bytes, bytes]]:
         """U1 and their public keys: what every client in U1 receives."""
         self._expect("advertise")
         self.u1 = _check_keys(advertised, "advertised")
+        if len(set(self.u1.values())) != len(self.u1):
+            raise ValueError("advertised holds the same public keys for two clients")
         self._enough(len(self.u1), "advertised keys")
         self.step = "share"
         return dict(self.u1)
@@ -321,22 +347,29 @@ class SecAggServer:
         self._expect("share")
         if not isinstance(shared, dict):
             raise TypeError(f"shared must be a dict, got {type(shared).__name__}")
-        bad = sorted(set(shared) - set(self.u1))
-        if bad:
-            raise ValueError(f"shares came from clients {bad} outside U1")
+        _within(shared, self.u1, "shares came from clients {} outside U1")
+        for u, out in shared.items():  # each sender's shares must reach all of U1
+            if not isinstance(out, dict) or set(out) != set(self.u1):
+                raise ValueError(f"client {u}'s shares must be a dict receiver -> ciphertext "
+                                 f"for every client of U1 {sorted(self.u1)}, got "
+                                 f"{sorted(out) if isinstance(out, dict) else type(out).__name__}")
+            for v, e in out.items():
+                if not isinstance(e, bytes) or len(e) != CIPHERTEXT_BYTES:
+                    raise ValueError(f"client {u}'s ciphertext for client {v} must be "
+                                     f"{CIPHERTEXT_BYTES} bytes")
         self.u2 = sorted(shared)
         self._enough(len(self.u2), "shared their keys")
-        self.relayed = {v: {u: shared[u][v] for u in self.u2 if v in shared[u]}
-                        for v in self.u2}
+        self.relayed = {v: {u: shared[u][v] for u in self.u2} for v in self.u2}
         self.step = "mask"
         return self.relayed
 
     def collect_masked(self, masked: dict[int, np.ndarray]) -> list[int]:
         """U3, the clients whose masked input arrived: the list each of them receives."""
         self._expect("mask")
-        bad = sorted(set(masked) - set(self.u2))
-        if bad:
-            raise ValueError(f"masked inputs came from clients {bad} outside U2")
+        if not isinstance(masked, dict):
+            raise TypeError(f"masked must be a dict client -> masked vector, got "
+                            f"{type(masked).__name__}")
+        _within(masked, self.u2, "masked inputs came from clients {} outside U2")
         self._enough(len(masked), "sent masked inputs")
         self.u3 = {}
         for u in sorted(masked):
@@ -350,9 +383,12 @@ class SecAggServer:
     def unmask(self, answers: dict[int, dict[str, dict[int, int]]]) -> np.ndarray:
         """Σ_{u ∈ U3} x_u from at least t clients' shares (U4 ⊆ U3)."""
         self._expect("unmask")
-        bad = sorted(set(answers) - set(self.u3))
-        if bad:
-            raise ValueError(f"unmasking shares came from clients {bad} outside U3")
+        if not isinstance(answers, dict) or not all(
+                isinstance(a, dict) and isinstance(a.get("seed"), dict)
+                and isinstance(a.get("key"), dict) for a in answers.values()):
+            raise TypeError("answers must be a dict client -> {'seed': {...}, 'key': {...}}, "
+                            "as SecAggClient.unmask returns")
+        _within(answers, self.u3, "unmasking shares came from clients {} outside U3")
         self._enough(len(answers), "sent unmasking shares")
         helpers = sorted(answers)[: self.t]
         survivors = sorted(self.u3)

@@ -59,6 +59,7 @@ class FakeGrid(Grid):
         self.dead: set[int] = set()
         self.log: list[tuple[str, int, bytes, bytes]] = []  # type, node, sent, received
         self.replies = {}
+        self.secrets: list[tuple[str, int, dict]] = []
 
     def set_run(self, run):
         pass
@@ -96,6 +97,8 @@ class FakeGrid(Grid):
             finally:
                 TaskIdentity._node_id = SERVER
             self.contexts[node] = context_from_proto(context_to_proto(context))
+            if "secagg" in context.state:  # what the client keeps, after each message
+                self.secrets.append((kind, client, dict(context.state["secagg"])))
             back = message_to_proto(reply).SerializeToString()
             reply = _parse(back)
             reply.metadata.__dict__["_src_node_id"] = node
@@ -160,8 +163,11 @@ def test_secure_aggregation_relays_no_share_in_the_clear():
     wire = b"".join(sent + back for kind, _, sent, back in grid.log
                     if kind != "query.secagg_unmask")
     assert any(kind == "query.secagg_share" for kind, *_ in grid.log)
-    for context in grid.contexts.values():
-        party = SecAggClient.from_bytes(context.state["secagg"])
+    kept = [saved for kind, _, saved in grid.secrets if kind == "train"]
+    assert len(kept) == 3
+    assert all(dict(c.state["secagg"]) == {"step": "done"} for c in grid.contexts.values())
+    for saved in kept:
+        party = SecAggClient.from_bytes(saved)
         for secret in (party._c_key, party._s_key, party._seed):
             assert secret not in wire
         for sender in party.received:

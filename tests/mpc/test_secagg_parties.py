@@ -170,3 +170,71 @@ def test_a_client_refuses_keys_that_are_not_its_own_and_a_bad_session():
         a.share_keys({0: kb, 1: kb}, threshold=2, session=bytes(16))
     with pytest.raises(ValueError, match="session"):
         b.share_keys({0: ka, 1: kb}, threshold=2, session=b"short")
+
+
+def _shared(n=4, t=3, length=2):
+    clients = {u: SecAggClient(u, vector_length=length) for u in range(n)}
+    server = SecAggServer(threshold=t, vector_length=length)
+    keys = server.collect_keys({u: c.advertise() for u, c in clients.items()})
+    shared = {u: c.share_keys(keys, threshold=t, session=server.session)
+              for u, c in clients.items()}
+    return clients, server, shared
+
+
+def test_an_incomplete_or_malformed_relay_is_refused_not_summed_wrongly():
+    """A sender whose ciphertexts do not reach every client of U1 would leave pairwise
+    masks that do not cancel: the server refuses it by name."""
+    _, server, shared = _shared()
+    del shared[0][1]
+    with pytest.raises(ValueError, match="client 0's shares must be a dict"):
+        server.collect_shares(shared)
+    _, server, shared = _shared()
+    shared[2][3] = b"x"
+    with pytest.raises(ValueError, match="client 2's ciphertext for client 3 must be 160"):
+        server.collect_shares(shared)
+    _, server, shared = _shared()
+    shared[1] = b"not a dict"
+    with pytest.raises(ValueError, match="client 1's shares must be a dict"):
+        server.collect_shares(shared)
+
+
+def test_a_tampered_ciphertext_stops_the_client_before_it_sends_anything():
+    clients, server, shared = _shared()
+    relayed = server.collect_shares(shared)
+    blob = bytearray(relayed[2][0])
+    blob[20] ^= 1
+    relayed[2][0] = bytes(blob)
+    with pytest.raises(ValueError, match="from client 0 does not decrypt"):
+        clients[2].masked_input(np.zeros(2, dtype=np.uint64), relayed[2])
+    # a ciphertext for another receiver fails the same way (GCM's associated data)
+    clients, server, shared = _shared()
+    relayed = server.collect_shares(shared)
+    relayed[2][0] = relayed[3][0]
+    with pytest.raises(ValueError, match="from client 0 does not decrypt"):
+        clients[2].masked_input(np.zeros(2, dtype=np.uint64), relayed[2])
+
+
+def test_the_server_refuses_duplicate_keys_and_malformed_answers():
+    a, b = SecAggClient(0, vector_length=2), SecAggClient(1, vector_length=2)
+    ka = a.advertise()
+    b.advertise()
+    with pytest.raises(ValueError, match="same public keys for two clients"):
+        SecAggServer(threshold=2, vector_length=2).collect_keys({0: ka, 1: ka})
+    clients, server, shared = _shared()
+    relayed = server.collect_shares(shared)
+    masked = {u: c.masked_input(np.zeros(2, dtype=np.uint64), relayed[u])
+              for u, c in clients.items()}
+    with pytest.raises(TypeError, match="masked must be a dict"):
+        server.collect_masked(list(masked.values()))
+    server.collect_masked(masked)
+    with pytest.raises(TypeError, match="answers must be a dict client"):
+        server.unmask({0: None, 1: None, 2: None})
+
+
+def test_a_finished_client_is_not_restored_and_ids_are_bounded():
+    from privlearn.mpc.secagg_parties import MAX_CLIENT
+
+    with pytest.raises(ValueError, match="already answered"):
+        SecAggClient.from_bytes({"step": "done"})
+    with pytest.raises(ValueError, match="client"):
+        SecAggClient(MAX_CLIENT + 1, vector_length=2)

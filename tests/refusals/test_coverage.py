@@ -21,7 +21,8 @@ PACKAGES = {"dp": "privlearn.dp", "he": "privlearn.he", "mpc": "privlearn.mpc",
             "widgets": "privlearn.widgets", "environment": "privlearn.environment",
             "course": "privlearn.course", "exercises": "privlearn.exercises",
             "grading": "privlearn.grading", "handouts": "privlearn.handouts"}
-EXTRA = {"dp": ["privlearn.dp.dpsgd"], "mpc": ["privlearn.mpc.secure_aggregation"]}
+EXTRA = {"dp": ["privlearn.dp.dpsgd"],
+         "mpc": ["privlearn.mpc.secure_aggregation", "privlearn.mpc.secagg_parties"]}
 
 EXEMPT = {  # name -> why no bad-input test applies
     "dp.DEFAULT_ORDERS": "a constant",
@@ -45,6 +46,9 @@ EXEMPT = {  # name -> why no bad-input test applies
     "dp.BudgetExceededError": "an exception class, raised by PrivacyBudget.spend (tested "
                               "in tests/dp)",
     "mpc.SECRET_PRIME": "a constant",
+    "mpc.FIELD_BYTES": "a constant",
+    "mpc.CIPHERTEXT_BYTES": "a constant",
+    "mpc.MAX_CLIENT": "a constant",
     "mpc.SecAggCost": "a record the protocol fills in; users never build one",
     "attacks.DifferencingResult": "a result record built by differencing_attack",
     "attacks.InversionResult": "a result record built by invert_gradients",

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from privlearn import fl, mpc
+from privlearn.mpc import secagg_parties
 
 from ._cases import Case, check, ids
 
@@ -65,6 +66,21 @@ CASES = [
     Case("mpc.beaver_open", "a triple opened for other inputs (reveals x - x')",
          lambda c: mpc.beaver_open(_shares([9.0, 2.0]), _shares([3.0, 4.0]), _opened_triple()),
          ValueError, r"triple was already opened for other inputs", r"x − x'"),
+    Case("mpc.SecAggClient", "a step twice (a second advertisement)",
+         lambda c: (lambda p: (p.advertise(), p.advertise()))(
+             secagg_parties.SecAggClient(3, vector_length=2)), ValueError,
+         r"client 3 is at step 'share'", r"not 'advertise'"),
+    Case("mpc.SecAggServer", "masked inputs before the keys",
+         lambda c: secagg_parties.SecAggServer(threshold=2, vector_length=2).collect_masked({}),
+         ValueError, r"the server is at step 'advertise'", r"not 'mask'"),
+    Case("mpc.SecAggAborted", "two advertisements of three where t = 3",
+         lambda c: secagg_parties.SecAggServer(threshold=3, vector_length=2).collect_keys(
+             {u: secagg_parties.SecAggClient(u, vector_length=2).advertise() for u in (0, 1)}),
+         secagg_parties.SecAggAborted, r"fewer than threshold=3", r"only 2 clients"),
+    Case("fl.FedAvgServer", "a round planned twice",
+         lambda c: (lambda s: (s.plan_round(), s.plan_round()))(
+             fl.FedAvgServer(lambda: torch.nn.Linear(2, 2), num_clients=2, rng=0)),
+         RuntimeError, r"plan_round was called twice", r"finish the round first"),
     Case("fl.SecureAggregator", "dropouts simulated before start (used a hidden seed 0)",
          lambda c: fl.SecureAggregator(dropout_rate=0.5).aggregate(
              {"w": torch.zeros(2)}, [{"w": torch.ones(2)}] * 3, [1, 1, 1]),

@@ -25,7 +25,7 @@ from flwr.serverapp import Grid, ServerApp
 
 from ...dp import RDPAccountant
 from ...mpc.secagg_parties import FIELD_BYTES, SecAggClient
-from ..secure import encode_weighted
+from ..secure import encode_weighted, secure_threshold
 from ..simulation import local_update
 from ..task import FederatedTask
 from .strategy import PrivlearnStrategy
@@ -67,6 +67,7 @@ def write_results(out: Path, strategy: PrivlearnStrategy) -> None:
         "history": {"accuracy": h.accuracy, "loss": h.loss, "clients": h.clients,
                     "bytes_up": h.bytes_up, "bytes_down": h.bytes_down},
         "rounds": [{"clients": r.clients, "lost": r.lost, "seconds": r.seconds,
+                    "steps": r.steps,
                     "wire_down": {str(c): b for c, b in r.bytes_down.items()},
                     "wire_up": {str(c): b for c, b in r.bytes_up.items()}}
                    for r in strategy.records[:h.rounds]],  # finished rounds only
@@ -91,6 +92,17 @@ def _client_index(context: Context, task: FederatedTask) -> int:
     return client
 
 
+def _addressed(msg: Message, context: Context) -> tuple[FederatedTask, int, ConfigRecord]:
+    """The task, this node's client index and the message's config, after checking that
+    the message is addressed to this client."""
+    task = FederatedTask.from_run_config(context.run_config)
+    client = _client_index(context, task)
+    cfg = msg.content["config"]
+    if int(cfg["client"]) != client:
+        raise ValueError(f"a message for client {cfg['client']} reached client {client}")
+    return task, client, cfg
+
+
 @client_app.query("register")
 def register(msg: Message, context: Context) -> Message:
     """Tell the server which client this node is."""
@@ -103,11 +115,7 @@ def register(msg: Message, context: Context) -> Message:
 @client_app.train()
 def train(msg: Message, context: Context) -> Message:
     """Local training from the global model with the seed the server planned."""
-    task = FederatedTask.from_run_config(context.run_config)
-    client = _client_index(context, task)
-    cfg = msg.content["config"]
-    if int(cfg["client"]) != client:
-        raise ValueError(f"a message for client {cfg['client']} reached client {client}")
+    task, client, cfg = _addressed(msg, context)
     x, y = task.client_data()[client]
     local_train = task.local_train()
     if local_train is not None:  # this client's accountant, kept on its node
@@ -124,10 +132,14 @@ def train(msg: Message, context: Context) -> Message:
     metrics = {"num-examples": int(x.shape[0])}
     if task.aggregation == "secure":  # send only the masked n_i·θ_i, never the model
         party = SecAggClient.from_bytes(context.state["secagg"])
+        received = _unique(cfg["received-from"], cfg["received"], "received-from")
+        summands = int(cfg["max-summands"])
+        if summands < len(received):  # a smaller bound would let the sum wrap silently
+            raise ValueError(f"max-summands={summands} is below the {len(received)} clients "
+                             "whose inputs will be summed")
         encoded = encode_weighted(state, list(state), x.shape[0], frac_bits=task.frac_bits,
-                                  max_summands=int(cfg["max-summands"]),
+                                  max_summands=summands,
                                   name=f"client {client}'s model times its example count")
-        received = dict(zip(cfg["received-from"], cfg["received"], strict=True))
         arrays = ArrayRecord([party.masked_input(encoded, received)])
         context.state["secagg"] = ConfigRecord(party.to_bytes())
     else:
@@ -147,14 +159,17 @@ def _reply(msg: Message, values: dict) -> Message:
     return Message(RecordDict({"config": ConfigRecord(values)}), reply_to=msg)
 
 
+def _unique(ids, values, name: str) -> dict:
+    ids = [int(v) for v in ids]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{name} lists a client twice: {ids}")
+    return dict(zip(ids, values, strict=True))
+
+
 @client_app.query("secagg_advertise")
 def secagg_advertise(msg: Message, context: Context) -> Message:
     """Step 0: fresh keys for this round; the secrets stay in the node's state."""
-    task = FederatedTask.from_run_config(context.run_config)
-    client = _client_index(context, task)
-    cfg = msg.content["config"]
-    if int(cfg["client"]) != client:
-        raise ValueError(f"a message for client {cfg['client']} reached client {client}")
+    _, client, cfg = _addressed(msg, context)
     party = SecAggClient(client, vector_length=int(cfg["vector-length"]))
     c_pk, s_pk = party.advertise()
     context.state["secagg"] = ConfigRecord(party.to_bytes())
@@ -164,11 +179,16 @@ def secagg_advertise(msg: Message, context: Context) -> Message:
 @client_app.query("secagg_share")
 def secagg_share(msg: Message, context: Context) -> Message:
     """Step 1: this client's shares, each encrypted for its receiver."""
+    task = FederatedTask.from_run_config(context.run_config)
     party = SecAggClient.from_bytes(context.state["secagg"])
     cfg = msg.content["config"]
-    keys = {int(v): (c, k) for v, c, k in zip(cfg["keys-of"], cfg["c-pk"], cfg["s-pk"],
-                                              strict=True)}
-    out = party.share_keys(keys, threshold=int(cfg["threshold"]), session=cfg["session"])
+    keys = _unique(cfg["keys-of"], list(zip(cfg["c-pk"], cfg["s-pk"], strict=True)),
+                   "keys-of")
+    t = int(cfg["threshold"])
+    if t < secure_threshold(len(keys), task.threshold_fraction):  # the run's own rule
+        raise ValueError(f"threshold={t} is below the task's threshold_fraction="
+                         f"{task.threshold_fraction:g} of the {len(keys)} clients")
+    out = party.share_keys(keys, threshold=t, session=cfg["session"])
     context.state["secagg"] = ConfigRecord(party.to_bytes())
     return _reply(msg, {"to": list(out), "ct": list(out.values())})
 
@@ -178,7 +198,7 @@ def secagg_unmask(msg: Message, context: Context) -> Message:
     """Step 3: shares of the survivors' seeds and of the dropped clients' keys."""
     party = SecAggClient.from_bytes(context.state["secagg"])
     shares = party.unmask([int(v) for v in msg.content["config"]["survivors"]])
-    context.state["secagg"] = ConfigRecord(party.to_bytes())
+    context.state["secagg"] = ConfigRecord({"step": "done"})  # the secrets are not kept
     return _reply(msg, {"seed-of": list(shares["seed"]), "key-of": list(shares["key"]),
                         "seed": [y.to_bytes(FIELD_BYTES, "big") for y in shares["seed"].values()],
                         "key": [y.to_bytes(FIELD_BYTES, "big") for y in shares["key"].values()]})

@@ -38,7 +38,7 @@ from pathlib import Path
 import torch
 
 from ..._processes import die_with_parent, kill_tree
-from ..._validation import check_int, check_real
+from ..._validation import check_bool, check_int, check_real
 from ..simulation import FedAvgHistory
 from ..task import FederatedTask
 
@@ -71,6 +71,9 @@ class DeploymentResult:
         Client-level ε of DP-FedAvg at the task's δ (None for other aggregations).
     client_epsilon : list of float
         Per round, the largest example-level ε a client reported (local DP; 0 without).
+    steps : list of dict
+        Per round, each step the server finished -> seconds into the round
+        (``planned``; for secure aggregation also ``advertised``, ``shared``, ``masked``).
     seconds_total : float
         From submitting the run to reading its results.
     run_id : int
@@ -85,6 +88,7 @@ class DeploymentResult:
     lost: list[list[int]]
     epsilon: float | None
     client_epsilon: list[float]
+    steps: list[dict[str, float]]
     seconds_total: float
     run_id: int
 
@@ -129,6 +133,10 @@ class LocalFederation:
         Seconds to wait for the SuperLink to listen.
     keep_logs : str or Path, optional
         A folder to copy the processes' logs into when the federation closes.
+    simulation : bool
+        Flower's simulation runtime instead of SuperNodes: the SuperLink runs the
+        ClientApps itself, in Ray workers (needs ``flwr[simulation]``, Ray, which the
+        ``benchmarks`` extra installs); no process per node, so no node can be killed.
 
     Examples
     --------
@@ -143,8 +151,9 @@ class LocalFederation:
     """
 
     def __init__(self, num_nodes: int, *, startup_timeout: float = 60.0,
-                 keep_logs: str | Path | None = None) -> None:
+                 keep_logs: str | Path | None = None, simulation: bool = False) -> None:
         self.num_nodes = check_int("num_nodes", num_nodes, low=2)
+        self.simulation = check_bool("simulation", simulation)
         self.startup_timeout = check_real("startup_timeout", startup_timeout, low=0.0)
         self.keep_logs = None if keep_logs is None else Path(keep_logs)
         self.dir: Path | None = None
@@ -196,7 +205,8 @@ class LocalFederation:
             f'address = "{self.address}"\ninsecure = true\n', encoding="utf-8")
         self.superlink = self._spawn(
             [self._tool("flower-superlink"), "--insecure", "--host", "127.0.0.1", "--port",
-             str(port), "--disable-runtime-dependency-installation"], "superlink.log")
+             str(port), "--disable-runtime-dependency-installation",
+             *(["--simulation"] if self.simulation else [])], "superlink.log")
         self._finalizer.detach()
         self._finalizer = weakref.finalize(self, _close, self.dir, self._processes(),
                                            self.keep_logs)
@@ -208,7 +218,7 @@ class LocalFederation:
                 raise RuntimeError(f"the SuperLink did not start within "
                                    f"{self.startup_timeout:g} s; its log ends:\n{log}")
             time.sleep(0.1)
-        for i in range(self.num_nodes):
+        for i in range(0 if self.simulation else self.num_nodes):
             self.nodes.append(self._spawn(
                 [self._tool("flower-supernode"), "--insecure", "--superlink", self.address,
                  "--host", "127.0.0.1", "--port", str(_free_port()),
@@ -230,6 +240,8 @@ class LocalFederation:
         """Kill client ``client``'s SuperNode and whatever it started (SIGKILL), as a
         machine that loses power would drop out."""
         client = check_int("client", client, low=0, high=self.num_nodes - 1)
+        if self.simulation:
+            raise ValueError("a simulated federation has no node processes to kill")
         proc = self.nodes[client]
         if proc is None:
             raise ValueError(f"client {client}'s node is already killed")
@@ -266,6 +278,11 @@ class LocalFederation:
             raise RuntimeError("start the federation first (or use it in a with block)")
         if not isinstance(task, FederatedTask):
             raise TypeError(f"task must be a FederatedTask, got {type(task).__name__}")
+        dead = [i for i, proc in enumerate(self.nodes) if proc is None]
+        if dead:
+            raise RuntimeError(f"the nodes of clients {dead} were killed: the SuperLink still "
+                               "counts them until their heartbeats lapse (about a minute), "
+                               "and a run needs every client; start a new federation")
         if task.num_clients != self.num_nodes:
             raise ValueError(f"task.num_clients={task.num_clients} must equal the federation's "
                              f"num_nodes={self.num_nodes}: one node per client")
@@ -275,7 +292,10 @@ class LocalFederation:
         config_file = self.dir / f"run-{self._runs}.toml"
         config_file.write_text("".join(f"{k} = {_toml_value(v)}\n" for k, v in config.items()),
                                encoding="utf-8")
-        reply = self._flwr("run", str(APP_DIR), "privlearn", "--run-config", str(config_file))
+        extra = (["--federation-config", f"num-supernodes={self.num_nodes}"]
+                 if self.simulation else [])
+        reply = self._flwr("run", str(APP_DIR), "privlearn", "--run-config", str(config_file),
+                           *extra)
         if not reply.get("success") or "run-id" not in reply:
             raise RuntimeError(f"flwr run refused the task: {reply}")
         return int(reply["run-id"]), out
@@ -340,6 +360,8 @@ class LocalFederation:
             ``"masked"`` (masked inputs collected) for secure aggregation, and
             ``"planned"`` (the round's clients chosen, any aggregation).
         """
+        if kill and self.simulation:
+            raise ValueError("kill needs node processes; a simulated federation has none")
         for client, (_, step) in _check_kill(kill, self.num_nodes).items():
             if step != "planned" and getattr(task, "aggregation", None) != "secure":
                 raise ValueError(f"kill[{client}] waits for step {step!r}, which only secure "
@@ -393,6 +415,7 @@ def _read_results(out: Path, run_id: int, seconds_total: float) -> DeploymentRes
         wire_down=[{int(c): b for c, b in r["wire_down"].items()} for r in rounds],
         lost=[r["lost"] for r in rounds],
         epsilon=doc["epsilon"], client_epsilon=doc["client_epsilon"],
+        steps=[r["steps"] for r in rounds],
         seconds_total=seconds_total, run_id=run_id)
 
 

@@ -23,10 +23,13 @@ four per round: ``query.secagg_advertise`` (public keys), ``query.secagg_share``
 (shares of each client's secrets, encrypted for their receivers: the server relays
 ciphertexts), ``train`` (local training, then the masked n_i·θ_i), and
 ``query.secagg_unmask`` (the shares that remove the masks). The server holds no
-client's secret and never a client's model, only Σ n_i·θ_i over the clients whose
-masked input arrived; clients lost after sharing their keys are unmasked out of the
-sum, and with fewer than t left at any step the run stops with
-:class:`~privlearn.mpc.secagg_parties.SecAggAborted`.
+client's secret and never a client's model: it learns Σ n_i·θ_i over the clients whose
+masked input arrived, and, in the clear, each client's example count n_i (the weights
+of the average), its local-DP ε if it trains with DP-SGD, and who took part in each
+step. Clients lost after sharing their keys are unmasked out of the sum; with fewer
+than t left at any step the run stops with
+:class:`~privlearn.mpc.secagg_parties.SecAggAborted`. Against an active server see the
+limits in :mod:`privlearn.mpc.secagg_parties`.
 """
 
 from __future__ import annotations
@@ -103,6 +106,16 @@ class PollingGrid(Grid):
         return replies
 
 
+def _read(client: int, step: str, content, get):
+    """``get(content)``, or a ValueError naming the client and the step whose reply lacks a
+    field or holds one of the wrong type (a bug on the client's side: the run stops)."""
+    try:
+        return get(content)
+    except (KeyError, TypeError, ValueError, IndexError) as err:
+        raise ValueError(f"client {client}'s {step} reply is malformed: "
+                         f"{type(err).__name__}: {err}") from err
+
+
 @dataclass
 class RoundRecord:
     """What one round cost on the wire and in time, as the server measured it."""
@@ -112,6 +125,7 @@ class RoundRecord:
     bytes_down: dict[int, int] = field(default_factory=dict)  # client -> bytes received
     bytes_up: dict[int, int] = field(default_factory=dict)  # client -> bytes sent
     seconds: float = 0.0
+    steps: dict[str, float] = field(default_factory=dict)  # step -> seconds into the round
 
 
 class PrivlearnStrategy(FedAvg):
@@ -161,6 +175,8 @@ class PrivlearnStrategy(FedAvg):
         self._secagg: SecAggServer | None = None
 
     def _step(self, server_round: int, step: str) -> None:
+        if self.records:
+            self.records[-1].steps[step] = time.perf_counter() - self._started
         if self.progress is not None:
             with self.progress.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps({"round": server_round, "step": step}) + "\n")
@@ -267,8 +283,8 @@ class PrivlearnStrategy(FedAvg):
         ads = self._exchange(grid, {c: RecordDict({"config": ConfigRecord(
             {"client": c, "vector-length": length})}) for c in clients},
             "query.secagg_advertise")
-        keys = server.collect_keys({c: (r["config"]["c-pk"], r["config"]["s-pk"])
-                                    for c, r in ads.items()})
+        keys = server.collect_keys({c: _read(c, "secagg_advertise", r, lambda r: (
+            r["config"]["c-pk"], r["config"]["s-pk"])) for c, r in ads.items()})
         self._step(server_round, "advertised")
         announce = ConfigRecord({"keys-of": list(keys), "c-pk": [k[0] for k in keys.values()],
                                  "s-pk": [k[1] for k in keys.values()], "threshold": t,
@@ -276,7 +292,8 @@ class PrivlearnStrategy(FedAvg):
         shared = self._exchange(grid, {c: RecordDict({"config": announce}) for c in keys},
                                 "query.secagg_share")
         relayed = server.collect_shares(
-            {c: dict(zip(r["config"]["to"], r["config"]["ct"], strict=True))
+            {c: _read(c, "secagg_share", r, lambda r: dict(zip(
+                [int(v) for v in r["config"]["to"]], r["config"]["ct"], strict=True)))
              for c, r in shared.items()})
         self._step(server_round, "shared")
         return {c: {"received-from": list(by_sender), "received": list(by_sender.values()),
@@ -293,17 +310,21 @@ class PrivlearnStrategy(FedAvg):
             if client is None or reply.has_error():
                 continue
             received[client] = reply
-            record.bytes_up[client] = message_bytes(reply)
+            record.bytes_up[client] = record.bytes_up.get(client, 0) + message_bytes(reply)
         kept = [c for c, _ in self._plan if c in received]
-        counts = [int(received[c].content["metrics"]["num-examples"]) for c in kept]
-        eps = [float(received[c].content["metrics"]["epsilon"]) for c in kept
-               if "epsilon" in received[c].content["metrics"]]
+        replies = {c: received[c].content for c in kept}
+        counts = [_read(c, "train", r, lambda r: int(r["metrics"]["num-examples"]))
+                  for c, r in replies.items()]
+        eps = [_read(c, "train", r, lambda r: float(r["metrics"]["epsilon"]))
+               for c, r in replies.items()
+               if "epsilon" in r.metric_records.get("metrics", {})]
         self.client_epsilon.append(max(eps, default=0.0))
         if self.task.aggregation == "secure":
             self._step(server_round, "masked")
             kept = self._secagg_finish(received, dict(zip(kept, counts, strict=True)))
         else:
-            states = [received[c].content["arrays"].to_torch_state_dict() for c in kept]
+            states = [_read(c, "train", r, lambda r: r["arrays"].to_torch_state_dict())
+                      for c, r in replies.items()]
             self.server.finish_round(states, counts, clients=kept)
         record.lost = [c for c, _ in self._plan if c not in kept]
         record.seconds = time.perf_counter() - self._started
@@ -316,12 +337,14 @@ class PrivlearnStrategy(FedAvg):
         """Steps 2 and 3: the masked inputs, the unmasking; the average of U3's models."""
         server = self._secagg
         survivors = server.collect_masked(
-            {c: r.content["arrays"].to_numpy_ndarrays()[0] for c, r in received.items()})
+            {c: _read(c, "train", r.content, lambda r: r["arrays"].to_numpy_ndarrays()[0])
+             for c, r in received.items()})
         answers = self._exchange(self._grid, {c: RecordDict({"config": ConfigRecord(
             {"survivors": survivors})}) for c in survivors}, "query.secagg_unmask")
-        shares = {c: {which: {int(v): int.from_bytes(y, "big") for v, y in zip(
-            r["config"][f"{which}-of"], r["config"][which], strict=True)}
-            for which in ("seed", "key")} for c, r in answers.items()}
+        shares = {c: _read(c, "secagg_unmask", r, lambda r: {
+            which: {int(v): int.from_bytes(y, "big") for v, y in zip(
+                r["config"][f"{which}-of"], r["config"][which], strict=True)}
+            for which in ("seed", "key")}) for c, r in answers.items()}
         total = server.unmask(shares)
         weight = math.fsum(counts[c] for c in survivors)
         new_state = decode_average(total, weight, self.server.state(),

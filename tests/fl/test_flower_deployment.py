@@ -105,3 +105,31 @@ def test_secure_aggregation_survives_a_node_killed_mid_round_then_aborts(federat
     assert sorted(up) == [0, 1, 2]  # client 1 sent its keys and shares before it died
     assert all(payload < up[c] < payload + 4 * 3_000 for c in (0, 2)), (payload, up)
     assert federation.nodes[1] is None and federation.nodes[2] is None
+
+
+def test_the_processes_die_with_the_python_process_that_started_them():
+    """A notebook kernel that is killed (SIGKILL: no clean-up code runs) takes its
+    SuperLink and SuperNodes with it: each has the parent-death signal set."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = ("from privlearn.fl.flower import LocalFederation\n"
+              "f = LocalFederation(2).start()\n"
+              "print(f.dir, *f.pids(), flush=True)\n"
+              "import time; time.sleep(600)\n")
+    owner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        folder, *pids = owner.stdout.readline().split()
+        pids = [int(p) for p in pids]
+        assert len(pids) == 3 and all(_alive(p) for p in pids)
+    finally:
+        owner.send_signal(signal.SIGKILL)
+        owner.wait()
+    deadline = time.monotonic() + 20
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(p) for p in pids)
+    shutil.rmtree(folder)  # the owner died before it could remove its temporary folder

@@ -8,8 +8,9 @@ must equal the task's ``num-clients``). The server writes what it measured to
 
 Flower starts a fresh ClientApp process for every message, so whatever a client must
 remember between messages lives in ``context.state``, which stays on its SuperNode:
-the local-DP accountant's history here, its secure-aggregation secrets in
-:mod:`.secagg`.
+the local-DP accountant's history, and its secure-aggregation keys and received shares
+between the four messages of a round (:mod:`privlearn.mpc.secagg_parties`), dropped once
+it has answered the unmasking.
 """
 
 from __future__ import annotations

@@ -242,3 +242,32 @@ def test_the_packaged_app_declares_every_task_setting():
     comps = app["tool"]["flwr"]["app"]["components"]
     assert comps == {"serverapp": "privlearn.fl.flower.apps:server_app",
                      "clientapp": "privlearn.fl.flower.apps:client_app"}
+
+
+def test_the_command_line_takes_every_task_setting_and_refuses_a_bad_kill():
+    from privlearn.fl.flower.__main__ import _kills, _parser
+
+    args = _parser().parse_args(["--num-clients", "4", "--aggregation", "secure",
+                                 "--local-dp", "--lr", "0.05", "--kill", "1:2:shared"])
+    assert (args.num_clients, args.aggregation, args.local_dp, args.lr) == (4, "secure",
+                                                                           True, 0.05)
+    assert _kills(args.kill) == {1: (2, "shared")}
+    defaults = _parser().parse_args([])
+    assert FederatedTask(**{k: getattr(defaults, k) for k in FederatedTask().__dict__}) == (
+        FederatedTask())
+    with pytest.raises(SystemExit, match="CLIENT:ROUND:STEP"):
+        _kills(["1-2-shared"])
+
+
+@pytest.mark.parametrize(("kill", "words"), [
+    ({1: (1, "shared")}, "only secure aggregation has"),
+    ({1: (3, "planned")}, "the task has 2 rounds"),
+    ({5: (1, "planned")}, "kill's client"),
+    ({1: (1, "unmasked")}, "step one of planned"),
+])
+def test_a_kill_that_could_never_happen_is_refused_before_anything_starts(kill, words):
+    from privlearn.fl.flower import LocalFederation
+
+    federation = LocalFederation(3)  # not started: the check comes first
+    with pytest.raises(ValueError, match=words):
+        federation.run(FederatedTask(**SMALL), kill=kill)

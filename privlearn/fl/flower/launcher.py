@@ -362,10 +362,13 @@ class LocalFederation:
         """
         if kill and self.simulation:
             raise ValueError("kill needs node processes; a simulated federation has none")
-        for client, (_, step) in _check_kill(kill, self.num_nodes).items():
+        for client, (when, step) in _check_kill(kill, self.num_nodes).items():
             if step != "planned" and getattr(task, "aggregation", None) != "secure":
                 raise ValueError(f"kill[{client}] waits for step {step!r}, which only secure "
                                  f"aggregation has; {task.aggregation!r} has 'planned'")
+            if when > getattr(task, "rounds", when):
+                raise ValueError(f"kill[{client}] waits for round {when}, but the task has "
+                                 f"{task.rounds} rounds: the node would never be killed")
         run_id, out = self.submit(task, timeout=message_timeout)
         return self.wait(run_id, out, timeout=timeout, kill=kill)
 

@@ -125,11 +125,13 @@ def test_the_processes_die_with_the_python_process_that_started_them():
         folder, *pids = owner.stdout.readline().split()
         pids = [int(p) for p in pids]
         assert len(pids) == 3 and all(_alive(p) for p in pids)
+        time.sleep(1.0)  # let the SuperLink start its own helper process (SuperExec)
+        pids += [d for p in pids for d in descendants(p)]
     finally:
         owner.send_signal(signal.SIGKILL)
         owner.wait()
     deadline = time.monotonic() + 20
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not any(_alive(p) for p in pids)
+    assert len(pids) > 3 and not any(_alive(p) for p in pids)  # children's children too
     shutil.rmtree(folder)  # the owner died before it could remove its temporary folder

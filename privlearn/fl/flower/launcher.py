@@ -37,7 +37,7 @@ from pathlib import Path
 
 import torch
 
-from ..._processes import die_with_parent, kill_tree
+from ..._processes import descendants, die_with_parent, kill_tree
 from ..._validation import check_bool, check_int, check_real
 from ..simulation import FedAvgHistory
 from ..task import FederatedTask
@@ -234,7 +234,8 @@ class LocalFederation:
 
     def pids(self) -> list[int]:
         """Process ids of the SuperLink and the SuperNodes still running."""
-        return [p.pid for p in self._processes() if p.poll() is None]
+        return [p.pid for p in self._processes()
+                if p.returncode is None and not _exited(p.pid)]
 
     def kill_node(self, client: int) -> None:
         """Kill client ``client``'s SuperNode and whatever it started (SIGKILL), as a
@@ -422,23 +423,51 @@ def _read_results(out: Path, run_id: int, seconds_total: float) -> DeploymentRes
         seconds_total=seconds_total, run_id=run_id)
 
 
+def _exited(pid: int) -> bool:
+    """Whether child ``pid`` has exited, without reaping it: until it is reaped its pid
+    (and so its process group's id) cannot be reused, so killing the group stays safe."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` exists and is not a zombie (Linux; elsewhere: not known, False)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return False
+    return stat[stat.rfind(b")") + 2:].split()[0] != b"Z"
+
+
 def _close(folder: Path, processes: list[subprocess.Popen], keep_logs: Path | None) -> None:
-    for proc in processes:
-        if proc.poll() is None:
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)  # the group: its ServerApp/ClientApps
-            except (ProcessLookupError, PermissionError):
-                pass
-    deadline = time.monotonic() + 5.0
-    for proc in processes:
+    ours = [p for p in processes if p.returncode is None]  # not reaped: their pids are ours
+    for proc in ours:
         try:
-            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGTERM)  # the group: its ServerApp/ClientApps
+        except (ProcessLookupError, PermissionError):
             pass
+    deadline = time.monotonic() + 5.0
+    trees = []
+    for proc in ours:
+        while not _exited(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        trees += descendants(proc.pid)
         kill_tree(proc.pid)  # SIGTERM may hang (a streaming client): no mercy after 5 s
         proc.wait()
+    # SIGKILL is delivered, not waited for: let the killed processes go before their
+    # folder is removed, or one still writing in it leaves files behind
+    deadline = time.monotonic() + 5.0
+    while any(_running(pid) for pid in trees) and time.monotonic() < deadline:
+        time.sleep(0.05)
     if keep_logs is not None:
         keep_logs.mkdir(parents=True, exist_ok=True)
         for log in folder.glob("*.log"):
             shutil.copy(log, keep_logs / log.name)
-    shutil.rmtree(folder, ignore_errors=True)
+    for _ in range(20):  # a last write may still land while the tree is removed
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            break
+        time.sleep(0.1)

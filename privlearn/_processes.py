@@ -11,26 +11,37 @@ import os
 import signal
 import sys
 
-__all__ = ["become_subreaper", "descendants", "die_with_parent", "kill_tree", "parents"]
+__all__ = ["become_subreaper", "descendants", "die_with_parent", "kill_tree", "parents",
+           "running"]
 
 LINUX = sys.platform.startswith("linux")
+
+
+def _stat(pid) -> list[bytes] | None:
+    """The fields of /proc/PID/stat after the command name, or None if there is none."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    # the command name, in parentheses, may itself hold spaces and parentheses
+    return stat[stat.rfind(b")") + 2:].split()
 
 
 def parents() -> dict[int, int]:
     """pid -> parent pid for every process visible in /proc."""
     parents = {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        # the command name, in parentheses, may itself hold spaces and parentheses
-        fields = stat[stat.rfind(b")") + 2:].split()
-        parents[int(entry)] = int(fields[1])
+        if entry.isdigit() and (fields := _stat(entry)) is not None:
+            parents[int(entry)] = int(fields[1])
     return parents
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` exists and is not a zombie (an exited process nobody reaped yet is
+    gone for every purpose but its /proc entry). Linux; elsewhere False."""
+    fields = _stat(pid)
+    return fields is not None and fields[0] != b"Z"
 
 
 def descendants(pid: int) -> list[int]:

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import torch
 
-from ..._processes import descendants, die_with_parent, kill_tree
+from ..._processes import descendants, die_with_parent, kill_tree, running
 from ..._validation import check_bool, check_int, check_real
 from ..simulation import FedAvgHistory
 from ..task import FederatedTask
@@ -432,16 +432,6 @@ def _exited(pid: int) -> bool:
         return True
 
 
-def _running(pid: int) -> bool:
-    """Whether ``pid`` exists and is not a zombie (Linux; elsewhere: not known, False)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            stat = fh.read()
-    except OSError:
-        return False
-    return stat[stat.rfind(b")") + 2:].split()[0] != b"Z"
-
-
 def _close(folder: Path, processes: list[subprocess.Popen], keep_logs: Path | None) -> None:
     ours = [p for p in processes if p.returncode is None]  # not reaped: their pids are ours
     for proc in ours:
@@ -460,7 +450,7 @@ def _close(folder: Path, processes: list[subprocess.Popen], keep_logs: Path | No
     # SIGKILL is delivered, not waited for: let the killed processes go before their
     # folder is removed, or one still writing in it leaves files behind
     deadline = time.monotonic() + 5.0
-    while any(_running(pid) for pid in trees) and time.monotonic() < deadline:
+    while any(running(pid) for pid in trees) and time.monotonic() < deadline:
         time.sleep(0.05)
     if keep_logs is not None:
         keep_logs.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,17 @@ from ..he.vectors import (
 )
 from .states import check_round, flatten_state, unflatten_state
 
-__all__ = ["PaillierAggregator"]
+__all__ = ["PaillierAggregator", "packed_upload_bytes"]
+
+
+def packed_upload_bytes(public_key, state, *, precision: float, max_abs: float,
+                        max_summands: int) -> int:
+    """Bytes one client sends under packed Paillier: ⌈parameters / slots⌉ ciphertexts of
+    :func:`~privlearn.he.ciphertext_bytes` each."""
+    _, _, slots = packing_layout(public_key, precision=precision, max_summands=max_summands,
+                                 max_abs=max_abs)
+    values = sum(t.numel() for t in state.values())
+    return math.ceil(values / slots) * ciphertext_bytes(public_key)
 
 
 class PaillierAggregator:
@@ -140,6 +150,7 @@ class PaillierAggregator:
         return unflatten_state(vector, global_state)
 
     def upload_bytes(self, state) -> int:
-        values = sum(t.numel() for t in state.values())
-        count = math.ceil(values / self.slots) if self.packed else values
-        return count * ciphertext_bytes(self.public_key)
+        if self.packed:
+            return packed_upload_bytes(self.public_key, state, precision=self.precision,
+                                       max_abs=self.max_abs, max_summands=self.max_summands)
+        return sum(t.numel() for t in state.values()) * ciphertext_bytes(self.public_key)

@@ -29,7 +29,7 @@ __all__ = ["FederatedTask"]
 
 _DATASETS = {"digits": (64, 10), "breast-cancer": (30, 2)}
 _PARTITIONS = ("iid", "dirichlet", "shards")
-_AGGREGATIONS = ("fedavg", "dp-fedavg", "secure")
+_AGGREGATIONS = ("fedavg", "dp-fedavg", "secure", "paillier")
 
 
 @dataclass(frozen=True)
@@ -56,11 +56,17 @@ class FederatedTask:
     client_fraction : float
         C in (0, 1]: the share of clients sampled each round (the sampling rate q of
         DP-FedAvg).
-    aggregation : {"fedavg", "dp-fedavg", "secure"}
+    aggregation : {"fedavg", "dp-fedavg", "secure", "paillier"}
         Plain FedAvg; DP-FedAvg (:class:`~privlearn.fl.DPFedAvgAggregator`, with
-        ``clip_norm``, ``noise_multiplier``, ``delta``); or secure aggregation (the
+        ``clip_norm``, ``noise_multiplier``, ``delta``); secure aggregation (the
         server learns only the weighted sum, ``threshold_fraction`` of a round's
-        clients must stay to the end, ``frac_bits`` of fixed point).
+        clients must stay to the end, ``frac_bits`` of fixed point); or packed Paillier
+        (:class:`~privlearn.fl.PaillierAggregator`: the server adds ciphertexts under a
+        2048-bit key the clients hold; ``frac_bits`` of fixed point, every parameter
+        within ``max_abs``; see :meth:`paillier_settings`).
+    max_abs : float
+        Paillier only: the public bound on every model parameter, |θ| <= max_abs. A
+        client whose model passes it fails rather than send a value that could wrap.
     local_dp : bool
         Clients train with DP-SGD (:class:`~privlearn.fl.LocalDPSGD`, with
         ``local_noise_multiplier``, ``local_max_grad_norm`` and ``batch_size`` as the
@@ -87,6 +93,7 @@ class FederatedTask:
     delta: float = 1e-5
     threshold_fraction: float = 2 / 3
     frac_bits: int = 24
+    max_abs: float = 8.0
     local_dp: bool = False
     local_noise_multiplier: float = 1.0
     local_max_grad_norm: float = 1.0
@@ -99,7 +106,7 @@ class FederatedTask:
         for name, low in ints.items():
             check_int(name, getattr(self, name), low=low)
         check_int("frac_bits", self.frac_bits, low=0, high=40)
-        for name in ("alpha", "lr", "clip_norm", "local_max_grad_norm"):
+        for name in ("alpha", "lr", "clip_norm", "local_max_grad_norm", "max_abs"):
             check_real(name, getattr(self, name), low=0.0)
         for name in ("noise_multiplier", "local_noise_multiplier"):
             check_real(name, getattr(self, name), low=0.0, low_open=False)
@@ -186,7 +193,21 @@ class FederatedTask:
 
             return SecureAggregator(threshold_fraction=self.threshold_fraction,
                                     frac_bits=self.frac_bits)
+        if self.aggregation == "paillier":  # a fresh 2048-bit key pair
+            from ..he import generate_phe_keypair
+            from .encrypted import PaillierAggregator
+
+            return PaillierAggregator(*generate_phe_keypair(), packed=True,
+                                      **self.paillier_settings())
         return FedAvgAggregator()
+
+    def paillier_settings(self) -> dict[str, float | int]:
+        """The public parameters of the packed Paillier encoding, agreed by every party:
+        ``precision`` 2^-frac_bits, ``max_abs``, and ``max_summands``, the training
+        split's size (no round's Σ n_i can exceed it)."""
+        x, _, _, _ = self._split()
+        return {"precision": 2.0**-self.frac_bits, "max_abs": self.max_abs,
+                "max_summands": int(x.shape[0])}
 
     def local_train(self) -> LocalDPSGD | None:
         """A fresh :class:`~privlearn.fl.LocalDPSGD` if ``local_dp``, else None."""

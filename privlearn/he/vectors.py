@@ -31,12 +31,16 @@ a classroom demo uses to say that its key is for show.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 from phe import paillier as phe
+from phe import util as phe_util
 
 from .._validation import as_real_array, check_int, check_real, check_weights
 from .paillier import MIN_SECURE_BITS, _key_bits, _powmod
@@ -46,14 +50,18 @@ __all__ = [
     "PackedVector",
     "check_public_key",
     "ciphertext_bytes",
+    "ciphertexts_to_bytes",
     "decrypt_vector",
     "encrypt_vector",
     "encrypted_dot",
     "encrypted_sum",
     "encrypted_weighted_average",
     "generate_phe_keypair",
+    "load_phe_private_key",
     "pack_encrypt",
+    "packed_from_bytes",
     "packing_layout",
+    "save_phe_private_key",
     "unpack_decrypt",
 ]
 
@@ -76,6 +84,46 @@ def generate_phe_keypair(n_bits: int | None = None, *, insecure_n_bits: int | No
     if insecure_n_bits is not None:
         _INSECURE_DEMO_MODULI.add(public.n)
     return public, private
+
+
+_KEY_FILE_KIND = "privlearn phe private key"
+
+
+def save_phe_private_key(path: str | Path, private_key) -> Path:
+    """Write a private key (its primes p and q, as JSON) to a new file readable by its
+    owner only (mode 0600), for a key authority that provisions the key holders.
+
+    Keys under 2048 bits (classroom demo keys) are refused: they stay in memory.
+    """
+    sk = _check_private(private_key)
+    bits = sk.public_key.n.bit_length()
+    if bits < MIN_SECURE_BITS:
+        raise ValueError(f"private_key has a {bits}-bit modulus: only keys of at least "
+                         f"{MIN_SECURE_BITS} bits are written to files")
+    path = Path(path)
+    doc = {"kind": _KEY_FILE_KIND, "p": format(sk.p, "x"), "q": format(sk.q, "x")}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh)
+    return path
+
+
+def load_phe_private_key(path: str | Path
+                         ) -> tuple[phe.PaillierPublicKey, phe.PaillierPrivateKey]:
+    """The key pair in a file written by :func:`save_phe_private_key`; ValueError naming
+    the file if it holds anything else."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if doc.get("kind") != _KEY_FILE_KIND:
+            raise ValueError(f"kind is {doc.get('kind')!r}")
+        p, q = int(doc["p"], 16), int(doc["q"], 16)
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise ValueError(f"{path} is not a privlearn phe private key file: {err}") from err
+    if p == q or not (phe_util.is_prime(p) and phe_util.is_prime(q)):
+        raise ValueError(f"{path} must hold two distinct primes p and q, got p={p}, q={q}")
+    public = check_public_key(phe.PaillierPublicKey(p * q))
+    return public, phe.PaillierPrivateKey(public, p, q)
 
 
 def check_public_key(public_key) -> phe.PaillierPublicKey:
@@ -459,6 +507,57 @@ def pack_encrypt(public_key, values, *, precision: float, max_summands: int,
             packed |= (q + m) << (bits * j)
         cts.append(pk.raw_encrypt(packed))
     return PackedVector(pk, tuple(cts), x.shape, scale, m, bits, slots, max_summands)
+
+
+def ciphertexts_to_bytes(vector) -> list[bytes]:
+    """A vector's ciphertexts as it travels: each big-endian in the fixed width of
+    :func:`ciphertext_bytes`. The metadata (shape, scale, layout) is public and agreed
+    in advance; it does not travel with them."""
+    if not isinstance(vector, (EncryptedVector, PackedVector)):
+        raise TypeError(f"vector must be an EncryptedVector or PackedVector, got "
+                        f"{type(vector).__name__}")
+    width = ciphertext_bytes(vector.public_key)
+    return [c.to_bytes(width, "big") for c in vector.ciphertexts]
+
+
+def packed_from_bytes(public_key, blobs, *, shape: tuple[int, ...], precision: float,
+                      max_summands: int, max_abs: float, summands: int = 1,
+                      divisor: int = 1) -> PackedVector:
+    """The :class:`PackedVector` whose ciphertexts arrived as ``blobs``
+    (:func:`ciphertexts_to_bytes`), with the layout the parties agreed on
+    (:func:`pack_encrypt`'s arguments) rather than one the sender claims.
+
+    ``summands`` and ``divisor`` describe an aggregate (:func:`encrypted_weighted_average`
+    with integer weights gives summands = divisor = Σ w_i); a fresh vector has 1 and 1.
+    Refused with ValueError: a count of ciphertexts that does not fit ``shape``, a blob of
+    the wrong width, a value that is not a unit of Z_(n²) (no Paillier ciphertext is),
+    ``summands`` beyond ``max_summands``.
+    """
+    pk = check_public_key(public_key)
+    if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape):
+        raise TypeError(f"shape must be a tuple of ints >= 0, got {shape!r}")
+    m, bits, slots = packing_layout(pk, precision=precision, max_summands=max_summands,
+                                    max_abs=max_abs)
+    summands = check_int("summands", summands, low=1, high=max_summands)
+    divisor = check_int("divisor", divisor, low=1)
+    if not isinstance(blobs, (list, tuple)):
+        raise TypeError(f"blobs must be a list of bytes, got {type(blobs).__name__}")
+    expected = math.ceil(math.prod(shape) / slots)
+    if len(blobs) != expected:
+        raise ValueError(f"blobs must hold {expected} ciphertexts for shape {shape} at "
+                         f"{slots} values each, got {len(blobs)}")
+    width = ciphertext_bytes(pk)
+    cts = []
+    for i, blob in enumerate(blobs):
+        if not isinstance(blob, bytes) or len(blob) != width:
+            raise ValueError(f"blobs[{i}] must be {width} bytes, got "
+                             f"{len(blob) if isinstance(blob, bytes) else type(blob).__name__}")
+        c = int.from_bytes(blob, "big")
+        if not 0 < c < pk.nsquare or math.gcd(c, pk.n) != 1:
+            raise ValueError(f"blobs[{i}] is not a unit mod n²: not a Paillier ciphertext")
+        cts.append(c)
+    return PackedVector(pk, tuple(cts), shape, _precision(precision), m, bits, slots,
+                        max_summands, summands, Fraction(divisor))
 
 
 def unpack_decrypt(private_key, packed: PackedVector) -> np.ndarray:

@@ -7,13 +7,15 @@ real-process test is tests/fl/test_flower_deployment.py.
 
 import os
 
+import numpy as np
 import pytest
 import torch
 
 if os.environ.get("PRIVLEARN_REQUIRE_FLOWER") != "1":
     pytest.importorskip("flwr")
 
-from flwr.app import Context, RecordDict
+from flwr.app import Context, Error, Message, RecordDict
+from flwr.common.constant import ErrorCode
 from flwr.common.serde import (
     context_from_proto,
     context_to_proto,
@@ -27,9 +29,21 @@ from privlearn.fl import FederatedTask, fedavg, local_update
 from privlearn.fl.flower import PrivlearnStrategy
 from privlearn.fl.flower.apps import client_app
 from privlearn.fl.flower.launcher import APP_DIR
+from privlearn.he import generate_phe_keypair, load_phe_private_key, save_phe_private_key
 from privlearn.mpc.secagg_parties import SecAggAborted, SecAggClient
 
 SERVER = 1
+KEY_FILE = None  # the clients' Paillier key, written by the _key_file fixture
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _key_file(tmp_path_factory):
+    """The key authority: one 2048-bit key pair in a file, as LocalFederation writes it."""
+    global KEY_FILE
+    _, private = generate_phe_keypair()
+    KEY_FILE = save_phe_private_key(tmp_path_factory.mktemp("authority") / "key.json", private)
+    yield
+    KEY_FILE = None
 
 
 @pytest.fixture(autouse=True)
@@ -46,15 +60,17 @@ class FakeGrid(Grid):
     """Nodes 101, 102, ... run ``client_app`` in this process. ``drop`` maps a client to
     the message type from which on it stops answering (as if killed)."""
 
-    def __init__(self, task, *, drop=None, partitions=None):
+    def __init__(self, task, *, drop=None, partitions=None, keys=None):
         self.task = task
         parts = list(range(task.num_clients)) if partitions is None else partitions
+        keys = [KEY_FILE] * len(parts) if keys is None else keys
         self.contexts = {
             101 + i: Context(run_id=7, node_id=101 + i,
                              node_config={"partition-id": p,
-                                          "num-partitions": task.num_clients},
+                                          "num-partitions": task.num_clients,
+                                          **({"paillier-key": str(k)} if k else {})},
                              state=RecordDict(), run_config=task.to_run_config())
-            for i, p in enumerate(parts)}
+            for i, (p, k) in enumerate(zip(parts, keys, strict=True))}
         self.drop = drop or {}
         self.dead: set[int] = set()
         self.log: list[tuple[str, int, bytes, bytes]] = []  # type, node, sent, received
@@ -94,9 +110,13 @@ class FakeGrid(Grid):
             TaskIdentity._node_id = node
             try:
                 reply = client_app(arrived, context)
+            except Exception as ex:  # as Flower's run_clientapp: an error reply, state kept
+                reply = Message(Error(code=ErrorCode.CLIENT_APP_RAISED_EXCEPTION,
+                                      reason=f"{type(ex)}:<'{ex}'>"), reply_to=arrived)
+            else:
+                self.contexts[node] = context_from_proto(context_to_proto(context))
             finally:
                 TaskIdentity._node_id = SERVER
-            self.contexts[node] = context_from_proto(context_to_proto(context))
             if "secagg" in context.state:  # what the client keeps, after each message
                 self.secrets.append((kind, client, dict(context.state["secagg"])))
             back = message_to_proto(reply).SerializeToString()
@@ -137,6 +157,7 @@ SMALL = {"num_clients": 3, "rounds": 2, "hidden": 8, "batch_size": 32}
     {"aggregation": "dp-fedavg", "clip_norm": 0.5, "noise_multiplier": 0.8},
     {"local_dp": True, "local_noise_multiplier": 1.1},
     {"aggregation": "secure"},
+    {"aggregation": "paillier", "client_fraction": 2 / 3},
 ])
 def test_flower_gives_the_model_run_fedavg_gives(settings):
     task = FederatedTask(**SMALL, **settings)
@@ -173,6 +194,75 @@ def test_secure_aggregation_relays_no_share_in_the_clear():
         for sender in party.received:
             for share in party._open(sender):
                 assert share.to_bytes(66, "big") not in wire
+
+
+def test_paillier_clients_send_only_ciphertexts_and_one_of_them_decrypts_the_sum():
+    """The train replies hold packed ciphertexts under the clients' key and nothing else
+    of the model; the server asks one client to decrypt, and what it sends is the
+    weighted sum of what it received (decrypted here with the key the server lacks)."""
+    from privlearn.he import packed_from_bytes, unpack_decrypt
+
+    task = FederatedTask(**{**SMALL, "rounds": 1}, aggregation="paillier")
+    strategy, grid = _deploy(task)
+    public, private = load_phe_private_key(KEY_FILE)
+    assert strategy.server.aggregator.public_key == public
+    settings, length = task.paillier_settings(), sum(
+        t.numel() for t in strategy.server.state().values())
+    trained = {}
+    for kind, client, _, back in grid.log:
+        if kind == "train":
+            reply = _parse(back).content
+            assert set(reply.array_records) == set()  # no tensor leaves the node
+            trained[client] = unpack_decrypt(private, packed_from_bytes(
+                public, list(reply["paillier"]["ct"]), shape=(length,), **settings))
+    asked = [(client, _parse(sent).content["config"]) for kind, client, sent, _ in grid.log
+             if kind == "query.paillier_decrypt"]
+    assert [client for client, _ in asked] == [0]
+    counts = [len(y) for _, y in task.client_data()]
+    cfg = asked[0][1]
+    assert cfg["summands"] == cfg["divisor"] == sum(counts)
+    total = unpack_decrypt(private, packed_from_bytes(
+        public, list(cfg["ct"]), shape=(length,), summands=sum(counts),
+        divisor=sum(counts), **settings))
+    expected = sum(n * trained[c] for c, n in enumerate(counts)) / sum(counts)
+    np.testing.assert_allclose(total, expected, rtol=0, atol=1e-12)
+    assert strategy.records[0].steps.keys() == {"planned", "summed", "decrypted"}
+
+
+@pytest.mark.parametrize("drop", [{0: "query.paillier_decrypt"}, {2: "train"}])
+def test_paillier_goes_on_without_a_lost_client(drop):
+    """A lost decrypting client: the next one decrypts, and the model is run_fedavg's; a
+    client lost in training: the sum holds the others (as plain FedAvg's would)."""
+    task = FederatedTask(**{**SMALL, "rounds": 1}, aggregation="paillier")
+    strategy, grid = _deploy(task, drop=drop)
+    asked = [c for kind, c, *_ in grid.log if kind == "query.paillier_decrypt"]
+    if 0 in drop:
+        assert asked == [1] and strategy.server.history.clients == [[0, 1, 2]]
+        model, _ = task.run()
+        _same_state(strategy.server.state(), model.state_dict())
+    else:
+        assert asked == [0] and strategy.records[0].lost == [2]
+        plain, _ = _deploy(FederatedTask(**{**SMALL, "rounds": 1}), drop=drop)
+        for k, v in strategy.server.state().items():  # fixed point: 2^-24 per value
+            torch.testing.assert_close(v, plain.server.state()[k], rtol=0, atol=1e-7)
+
+
+def test_paillier_needs_one_key_on_every_node(tmp_path):
+    task = FederatedTask(**{**SMALL, "rounds": 1}, aggregation="paillier")
+    _, other = generate_phe_keypair()
+    other_file = save_phe_private_key(tmp_path / "other.json", other)
+    with pytest.raises(ValueError, match="the clients hold different Paillier keys"):
+        _deploy(task, keys=[KEY_FILE, KEY_FILE, other_file])
+    with pytest.raises(RuntimeError, match=r"could not register(.|\n)*paillier-key"):
+        _deploy(task, keys=[KEY_FILE, None, KEY_FILE])
+
+
+def test_a_model_beyond_the_paillier_bound_is_an_error_reply_not_a_wrapped_sum():
+    task = FederatedTask(**{**SMALL, "rounds": 1}, aggregation="paillier", max_abs=0.05)
+    strategy, _ = _deploy(task)
+    record = strategy.records[0]
+    assert record.lost == [0, 1, 2] and strategy.server.history.clients == [[]]
+    assert all("max_abs=0.05" in record.errors[c] for c in range(3))
 
 
 def _parse(raw):
@@ -260,7 +350,7 @@ def test_the_command_line_takes_every_task_setting_and_refuses_a_bad_kill():
 
 
 @pytest.mark.parametrize(("kill", "words"), [
-    ({1: (1, "shared")}, "only secure aggregation has"),
+    ({1: (1, "shared")}, "which 'fedavg' aggregation does not have"),
     ({1: (3, "planned")}, "the task has 2 rounds"),
     ({5: (1, "planned")}, "kill's client"),
     ({1: (1, "unmasked")}, "step one of planned"),

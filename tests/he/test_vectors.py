@@ -11,14 +11,19 @@ from hypothesis.extra import numpy as hnp
 from privlearn.he import (
     EncryptedVector,
     PackedVector,
+    ciphertext_bytes,
+    ciphertexts_to_bytes,
     decrypt_vector,
     encrypt_vector,
     encrypted_dot,
     encrypted_sum,
     encrypted_weighted_average,
     generate_phe_keypair,
+    load_phe_private_key,
     pack_encrypt,
+    packed_from_bytes,
     packing_layout,
+    save_phe_private_key,
     unpack_decrypt,
 )
 
@@ -154,3 +159,54 @@ def test_mismatches_are_refused(small_phe_keys):
     with pytest.raises(TypeError, match="EncryptedVector"):
         decrypt_vector(sk, packed)
     assert isinstance(a, EncryptedVector) and isinstance(packed, PackedVector)
+
+
+def test_a_packed_vector_travels_as_bytes_and_is_rebuilt_from_the_agreed_layout(phe_keys):
+    """What a Flower client sends and the server rebuilds: the same ciphertexts, whose
+    weighted sum, sent on and rebuilt again, decrypts to the weighted average."""
+    pk, sk = phe_keys
+    layout = {"precision": 2.0**-24, "max_abs": 8.0, "max_summands": 100}
+    rng = np.random.default_rng(3)
+    xs = [rng.uniform(-8, 8, size=120) for _ in range(3)]
+    sent = [pack_encrypt(pk, x, **layout) for x in xs]
+    blobs = [ciphertexts_to_bytes(v) for v in sent]
+    assert {len(b) for bs in blobs for b in bs} == {ciphertext_bytes(pk)} == {512}
+    rebuilt = [packed_from_bytes(pk, b, shape=(120,), **layout) for b in blobs]
+    assert rebuilt == sent
+    total = encrypted_weighted_average(rebuilt, [10, 20, 30])
+    again = packed_from_bytes(pk, ciphertexts_to_bytes(total), shape=(120,), summands=60,
+                              divisor=60, **layout)
+    assert again == total
+    exact = sum(w * np.round(x * 2**24)
+                for w, x in zip([10, 20, 30], xs, strict=True)) / 2**24 / 60
+    np.testing.assert_array_equal(unpack_decrypt(sk, again), exact)
+
+
+def test_ciphertexts_to_bytes_of_an_unpacked_vector(small_phe_keys):
+    pk, _ = small_phe_keys
+    v = encrypt_vector(pk, [0.5, -2.0], precision=P)
+    assert [int.from_bytes(b, "big") for b in ciphertexts_to_bytes(v)] == list(v.ciphertexts)
+    with pytest.raises(TypeError, match="vector must be an EncryptedVector or PackedVector"):
+        ciphertexts_to_bytes(list(v.ciphertexts))
+
+
+def test_a_key_file_round_trips_and_only_its_owner_can_read_it(phe_keys, tmp_path):
+    pk, sk = phe_keys
+    path = save_phe_private_key(tmp_path / "key.json", sk)
+    assert path.stat().st_mode & 0o777 == 0o600
+    public, private = load_phe_private_key(path)
+    assert public == pk and (private.p, private.q) == (sk.p, sk.q)
+    with pytest.raises(FileExistsError):  # never overwritten
+        save_phe_private_key(path, sk)
+
+
+def test_a_key_file_must_hold_two_distinct_primes(phe_keys, tmp_path):
+    import json
+
+    _, sk = phe_keys
+    for i, (p, q) in enumerate([(sk.p, sk.p), (sk.p + 2, sk.q), (sk.p, 15)]):
+        path = tmp_path / f"k{i}.json"
+        path.write_text(json.dumps({"kind": "privlearn phe private key", "p": format(p, "x"),
+                                    "q": format(q, "x")}))
+        with pytest.raises(ValueError, match="must hold two distinct primes"):
+            load_phe_private_key(path)

@@ -21,6 +21,19 @@ from privlearn.dp.dpsgd import (
 from ._cases import Case, check, ids
 
 
+def _written(text: str) -> str:
+    """A temporary file holding ``text`` (removed at exit), its path."""
+    import atexit
+    import os
+    import tempfile
+
+    fd, path = tempfile.mkstemp(suffix=".json")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    atexit.register(os.remove, path)
+    return path
+
+
 def _lira(references, reference_in):
     """Offline LiRA on two members and one non-member of a 4-feature, 2-class model."""
     return attacks.likelihood_ratio_attack(
@@ -235,6 +248,21 @@ CASES = [
     Case("fl.evaluate", "labels of another length",
          lambda c: fl.evaluate(nn.Linear(4, 2), (torch.zeros(4, 4), torch.zeros(3))),
          ValueError, r"data must hold as many inputs as labels", r"4 inputs"),
+    Case("he.save_phe_private_key", "a 256-bit classroom key",
+         lambda c: he.save_phe_private_key("never-written.json", c.sk), ValueError,
+         r"private_key has a 256-bit modulus", r"at least 2048 bits"),
+    Case("he.load_phe_private_key", "a file of another kind",
+         lambda c: he.load_phe_private_key(_written('{"kind": "rsa", "p": "b", "q": "d"}')),
+         ValueError, r"is not a privlearn phe private key file", r"kind is 'rsa'"),
+    Case("he.load_phe_private_key", "a file that is not JSON",
+         lambda c: he.load_phe_private_key(_written("p=11")), ValueError,
+         r"is not a privlearn phe private key file", r"Expecting value"),
+    Case("he.ciphertexts_to_bytes", "a list of ints",
+         lambda c: he.ciphertexts_to_bytes([1, 2]), TypeError,
+         r"vector must be an EncryptedVector or PackedVector", r"got list"),
+    Case("fl.FederatedTask", "max_abs = 0 (Paillier's bound)",
+         lambda c: fl.FederatedTask(aggregation="paillier", max_abs=0.0), ValueError,
+         r"max_abs must be", r"got 0"),
     Case("fl.FederatedTask", "an aggregation it does not know",
          lambda c: fl.FederatedTask(aggregation="median"), ValueError,
          r"aggregation must be one of", r"'median'"),

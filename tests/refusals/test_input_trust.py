@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from privlearn import fl
+from privlearn import fl, he
 
 from ._cases import Case, check, ids
 
 GLOBAL = {"w": torch.zeros(2, 3), "b": torch.zeros(2)}
+LAYOUT = {"precision": 2.0**-8, "max_abs": 1.0, "max_summands": 4}
 
 
 def _state(v=1.0):
@@ -108,6 +109,23 @@ CASES += [
          lambda c: fl.train_centralized_taylor(np.zeros((3, 2)), [0, 1, 0], np.zeros((3, 1)),
                                                epochs=0), ValueError, r"epochs must be",
          r"got 0"),
+    Case("he.packed_from_bytes", "one ciphertext too few",
+         lambda c: he.packed_from_bytes(c.pk, [], shape=(3,), **LAYOUT), ValueError,
+         r"blobs must hold 1 ciphertexts for shape \(3,\)", r"got 0"),
+    Case("he.packed_from_bytes", "a truncated ciphertext",
+         lambda c: he.packed_from_bytes(c.pk, [b"\x01" * 63], shape=(3,), **LAYOUT),
+         ValueError, r"blobs\[0\] must be 64 bytes", r"got 63"),
+    Case("he.packed_from_bytes", "zero, which no encryption gives",
+         lambda c: he.packed_from_bytes(c.pk, [bytes(64)], shape=(3,), **LAYOUT),
+         ValueError, r"blobs\[0\] is not a unit mod n²", r"not a Paillier ciphertext"),
+    Case("he.packed_from_bytes", "n itself (shares n's factors)",
+         lambda c: he.packed_from_bytes(c.pk, [c.pk.n.to_bytes(64, "big")], shape=(3,),
+                                        **LAYOUT),
+         ValueError, r"blobs\[0\] is not a unit mod n²", r"not a Paillier ciphertext"),
+    Case("he.packed_from_bytes", "more summands than the slots were sized for",
+         lambda c: he.packed_from_bytes(c.pk, [b"\x01" * 64], shape=(3,), summands=5,
+                                        **LAYOUT),
+         ValueError, r"summands must be an integer >= 1 and <= 4", r"got 5"),
     Case("fl.VerticalResult", "swapped feature blocks",
          lambda c: fl.VerticalResult(np.zeros(2), 0.0, np.zeros(1)).decision_function(
              np.zeros((3, 1)), np.zeros((3, 2))), ValueError,

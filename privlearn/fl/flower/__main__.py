@@ -46,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="seconds the server waits for a message round's replies")
     p.add_argument("--kill", action="append", default=[], metavar="CLIENT:ROUND:STEP",
                    help="kill a client's SuperNode when the server finishes STEP of ROUND "
-                        "(planned, advertised, shared, masked); may repeat")
+                        "(planned; secure: advertised, shared, masked; paillier: summed); may "
+                        "repeat")
     p.add_argument("--no-compare", dest="compare", action="store_false",
                    help="do not run the task in this process too")
     p.add_argument("--keep-logs", metavar="DIR", help="copy the processes' logs here")
@@ -94,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     if result is not None and task.local_dp:
         print(f"example-level ε of local DP-SGD: {result.client_epsilon[-1]:.3f} at "
               f"δ = {task.delta:g} (the largest client's)")
+    for r, errors in enumerate(result.errors if result else []):
+        for client, reason in errors.items():
+            print(f"round {r + 1}: client {client} replied with an error: "
+                  f"{reason.splitlines()[-1] if reason else '?'}", file=sys.stderr)
     if failed is not None:
         print(f"\nthe run failed: {str(failed).splitlines()[0]}", file=sys.stderr)
         print("\n".join(str(failed).splitlines()[-12:]), file=sys.stderr)

@@ -11,6 +11,13 @@ remember between messages lives in ``context.state``, which stays on its SuperNo
 the local-DP accountant's history, and its secure-aggregation keys and received shares
 between the four messages of a round (:mod:`privlearn.mpc.secagg_parties`), dropped once
 it has answered the unmasking.
+
+Under ``aggregation="paillier"`` every client holds the same Paillier key pair, given to
+its SuperNode by a key authority as a file (``--node-config 'paillier-key="PATH"'``, a
+file from :func:`privlearn.he.save_phe_private_key`; :class:`LocalFederation` is the
+authority of its nodes). The server never has it: it learns the public key from the
+clients when they register, adds their packed ciphertexts, and asks one client to
+decrypt the sum (``query.paillier_decrypt``).
 """
 
 from __future__ import annotations
@@ -25,9 +32,17 @@ from flwr.clientapp import ClientApp
 from flwr.serverapp import Grid, ServerApp
 
 from ...dp import RDPAccountant
+from ...he import (
+    ciphertexts_to_bytes,
+    load_phe_private_key,
+    pack_encrypt,
+    packed_from_bytes,
+    unpack_decrypt,
+)
 from ...mpc.secagg_parties import FIELD_BYTES, SecAggClient
 from ..secure import encode_weighted, secure_threshold
 from ..simulation import local_update
+from ..states import flatten_state
 from ..task import FederatedTask
 from .strategy import PrivlearnStrategy
 
@@ -68,6 +83,7 @@ def write_results(out: Path, strategy: PrivlearnStrategy) -> None:
         "history": {"accuracy": h.accuracy, "loss": h.loss, "clients": h.clients,
                     "bytes_up": h.bytes_up, "bytes_down": h.bytes_down},
         "rounds": [{"clients": r.clients, "lost": r.lost, "seconds": r.seconds,
+                    "errors": {str(c): e for c, e in r.errors.items()},
                     "steps": r.steps,
                     "wire_down": {str(c): b for c, b in r.bytes_down.items()},
                     "wire_up": {str(c): b for c, b in r.bytes_up.items()}}
@@ -109,8 +125,11 @@ def register(msg: Message, context: Context) -> Message:
     """Tell the server which client this node is."""
     task = FederatedTask.from_run_config(context.run_config)
     client = _client_index(context, task)
-    return Message(RecordDict({"config": ConfigRecord({"partition-id": client})}),
-                   reply_to=msg)
+    values = {"partition-id": client}
+    if task.aggregation == "paillier":  # the public half of the clients' key
+        public, _ = _paillier_key(context)
+        values["paillier-n"] = public.n.to_bytes((public.n.bit_length() + 7) // 8, "big")
+    return Message(RecordDict({"config": ConfigRecord(values)}), reply_to=msg)
 
 
 @client_app.train()
@@ -141,18 +160,22 @@ def train(msg: Message, context: Context) -> Message:
         encoded = encode_weighted(state, list(state), x.shape[0], frac_bits=task.frac_bits,
                                   max_summands=summands,
                                   name=f"client {client}'s model times its example count")
-        arrays = ArrayRecord([party.masked_input(encoded, received)])
+        content = {"arrays": ArrayRecord([party.masked_input(encoded, received)])}
         context.state["secagg"] = ConfigRecord(party.to_bytes())
+    elif task.aggregation == "paillier":  # only ciphertexts leave the node
+        public, _ = _paillier_key(context)
+        vector = pack_encrypt(public, flatten_state(state, list(state)),
+                              **task.paillier_settings())
+        content = {"paillier": ConfigRecord({"ct": ciphertexts_to_bytes(vector)})}
     else:
-        arrays = ArrayRecord(state)
+        content = {"arrays": ArrayRecord(state)}
     if local_train is not None:
         accountant = local_train.accountants[client]
         sigmas, qs, steps = zip(*accountant.history, strict=True)
         context.state["local-dp"] = ConfigRecord(
             {"sigma": list(sigmas), "q": list(qs), "steps": list(steps)})
         metrics["epsilon"] = accountant.get_epsilon(task.delta)
-    return Message(RecordDict({"arrays": arrays, "metrics": MetricRecord(metrics)}),
-                   reply_to=msg)
+    return Message(RecordDict({**content, "metrics": MetricRecord(metrics)}), reply_to=msg)
 
 
 # ---- secure aggregation: the client's half (privlearn.mpc.secagg_parties) ---------------
@@ -203,3 +226,29 @@ def secagg_unmask(msg: Message, context: Context) -> Message:
     return _reply(msg, {"seed-of": list(shares["seed"]), "key-of": list(shares["key"]),
                         "seed": [y.to_bytes(FIELD_BYTES, "big") for y in shares["seed"].values()],
                         "key": [y.to_bytes(FIELD_BYTES, "big") for y in shares["key"].values()]})
+
+
+# ---- Paillier: the key holders' half ----------------------------------------------------
+def _paillier_key(context: Context):
+    """The clients' Paillier key pair, from the file named in the node config."""
+    path = context.node_config.get("paillier-key")
+    if not path:
+        raise ValueError("aggregation='paillier' needs the clients' key on every SuperNode: "
+                         "start it with --node-config '... paillier-key=\"PATH\"', PATH a "
+                         "file from privlearn.he.save_phe_private_key (LocalFederation "
+                         "provisions its nodes itself)")
+    return load_phe_private_key(str(path))
+
+
+@client_app.query("paillier_decrypt")
+def paillier_decrypt(msg: Message, context: Context) -> Message:
+    """Decrypt the aggregate the server computed: Σ n_i·θ_i / Σ n_i, the next global
+    model, which every client receives anyway."""
+    task, _, cfg = _addressed(msg, context)
+    public, private = _paillier_key(context)
+    length = sum(t.numel() for t in task.model_fn().state_dict().values())
+    total = packed_from_bytes(public, list(cfg["ct"]), shape=(length,),
+                              summands=int(cfg["summands"]), divisor=int(cfg["divisor"]),
+                              **task.paillier_settings())
+    return Message(RecordDict({"arrays": ArrayRecord([unpack_decrypt(private, total)])}),
+                   reply_to=msg)

@@ -39,6 +39,7 @@ import torch
 
 from ..._processes import descendants, die_with_parent, kill_tree, running
 from ..._validation import check_bool, check_int, check_real
+from ...he import generate_phe_keypair, save_phe_private_key
 from ..simulation import FedAvgHistory
 from ..task import FederatedTask
 
@@ -66,14 +67,19 @@ class DeploymentResult:
         Per round, client -> bytes of the messages it sent / received, measured on the
         serialized Flower messages.
     lost : list of list of int
-        Per round, the sampled clients whose reply never came.
+        Per round, the sampled clients left out of the aggregate (no reply in time, or
+        an error reply).
+    errors : list of dict
+        Per round, client -> the error its node replied with (e.g. a model beyond the
+        Paillier bound ``max_abs``).
     epsilon : float or None
         Client-level ε of DP-FedAvg at the task's δ (None for other aggregations).
     client_epsilon : list of float
         Per round, the largest example-level ε a client reported (local DP; 0 without).
     steps : list of dict
         Per round, each step the server finished -> seconds into the round
-        (``planned``; for secure aggregation also ``advertised``, ``shared``, ``masked``).
+        (``planned``; for secure aggregation also ``advertised``, ``shared``, ``masked``;
+        for Paillier ``summed`` and ``decrypted``).
     seconds_total : float
         From submitting the run to reading its results.
     run_id : int
@@ -86,6 +92,7 @@ class DeploymentResult:
     wire_up: list[dict[int, int]]
     wire_down: list[dict[int, int]]
     lost: list[list[int]]
+    errors: list[dict[int, str]]
     epsilon: float | None
     client_epsilon: list[float]
     steps: list[dict[str, float]]
@@ -218,16 +225,27 @@ class LocalFederation:
                 raise RuntimeError(f"the SuperLink did not start within "
                                    f"{self.startup_timeout:g} s; its log ends:\n{log}")
             time.sleep(0.1)
+        key = None if self.simulation else self._provision_paillier_key()
         for i in range(0 if self.simulation else self.num_nodes):
             self.nodes.append(self._spawn(
                 [self._tool("flower-supernode"), "--insecure", "--superlink", self.address,
-                 "--host", "127.0.0.1", "--port", str(_free_port()),
-                 "--node-config", f"partition-id={i} num-partitions={self.num_nodes}"],
+                 "--host", "127.0.0.1", "--port", str(_free_port()), "--node-config",
+                 f"partition-id={i} num-partitions={self.num_nodes} paillier-key="
+                 f"{_toml_value(str(key))}"],
                 f"supernode-{i}.log"))
         self._finalizer.detach()
         self._finalizer = weakref.finalize(self, _close, self.dir, self._processes(),
                                            self.keep_logs)
         return self
+
+    def _provision_paillier_key(self) -> Path:
+        """The key authority's part: a fresh 2048-bit Paillier key pair for the clients of
+        ``aggregation="paillier"`` runs, in a file only the SuperNodes are told of (and
+        only this user can read). On one machine the server could open it too; in a
+        real deployment the file exists on the client machines only."""
+        (self.dir / "authority").mkdir(mode=0o700)
+        _, private = generate_phe_keypair()
+        return save_phe_private_key(self.dir / "authority" / "paillier-key.json", private)
 
     def _processes(self) -> list[subprocess.Popen]:
         return [p for p in [self.superlink, *self.nodes] if p is not None]
@@ -284,6 +302,9 @@ class LocalFederation:
             raise RuntimeError(f"the nodes of clients {dead} were killed: the SuperLink still "
                                "counts them until their heartbeats lapse (about a minute), "
                                "and a run needs every client; start a new federation")
+        if self.simulation and task.aggregation == "paillier":
+            raise ValueError("aggregation='paillier' needs SuperNodes that hold the clients' "
+                             "key; a simulated federation has no nodes to give it to")
         if task.num_clients != self.num_nodes:
             raise ValueError(f"task.num_clients={task.num_clients} must equal the federation's "
                              f"num_nodes={self.num_nodes}: one node per client")
@@ -358,15 +379,18 @@ class LocalFederation:
             client -> (round, step): kill that client's SuperNode (SIGKILL, its whole
             process tree) as soon as the server has finished ``step`` of ``round``:
             ``"advertised"`` (keys collected), ``"shared"`` (shares relayed) or
-            ``"masked"`` (masked inputs collected) for secure aggregation, and
-            ``"planned"`` (the round's clients chosen, any aggregation).
+            ``"masked"`` (masked inputs collected) for secure aggregation, ``"summed"``
+            (the ciphertexts added, before the first client is asked to decrypt) for
+            Paillier, and ``"planned"`` (the round's clients chosen, any aggregation).
         """
         if kill and self.simulation:
             raise ValueError("kill needs node processes; a simulated federation has none")
         for client, (when, step) in _check_kill(kill, self.num_nodes).items():
-            if step != "planned" and getattr(task, "aggregation", None) != "secure":
-                raise ValueError(f"kill[{client}] waits for step {step!r}, which only secure "
-                                 f"aggregation has; {task.aggregation!r} has 'planned'")
+            steps = _STEPS_OF.get(getattr(task, "aggregation", None), ("planned",))
+            if step not in steps:
+                raise ValueError(f"kill[{client}] waits for step {step!r}, which "
+                                 f"{task.aggregation!r} aggregation does not have; it has "
+                                 f"{', '.join(map(repr, steps))}")
             if when > getattr(task, "rounds", when):
                 raise ValueError(f"kill[{client}] waits for round {when}, but the task has "
                                  f"{task.rounds} rounds: the node would never be killed")
@@ -374,7 +398,9 @@ class LocalFederation:
         return self.wait(run_id, out, timeout=timeout, kill=kill)
 
 
-_STEPS = ("planned", "advertised", "shared", "masked")
+_STEPS_OF = {"secure": ("planned", "advertised", "shared", "masked"),
+             "paillier": ("planned", "summed")}
+_STEPS = ("planned", "advertised", "shared", "masked", "summed")
 
 
 def _check_kill(kill, num_nodes: int) -> dict[int, tuple[int, str]]:
@@ -418,6 +444,7 @@ def _read_results(out: Path, run_id: int, seconds_total: float) -> DeploymentRes
         wire_up=[{int(c): b for c, b in r["wire_up"].items()} for r in rounds],
         wire_down=[{int(c): b for c, b in r["wire_down"].items()} for r in rounds],
         lost=[r["lost"] for r in rounds],
+        errors=[{int(c): e for c, e in r["errors"].items()} for r in rounds],
         epsilon=doc["epsilon"], client_epsilon=doc["client_epsilon"],
         steps=[r["steps"] for r in rounds],
         seconds_total=seconds_total, run_id=run_id)

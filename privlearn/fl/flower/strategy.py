@@ -30,6 +30,19 @@ step. Clients lost after sharing their keys are unmasked out of the sum; with fe
 than t left at any step the run stops with
 :class:`~privlearn.mpc.secagg_parties.SecAggAborted`. Against an active server see the
 limits in :mod:`privlearn.mpc.secagg_parties`.
+
+**Paillier** (``aggregation="paillier"``): the clients share a key pair the server does
+not have (a key authority gives it to their SuperNodes, see :mod:`.apps`); each sends
+its model packed and encrypted (:func:`privlearn.he.pack_encrypt`, with the task's
+public :meth:`~privlearn.fl.FederatedTask.paillier_settings`); the server computes
+Σ n_i ⊗ Enc(θ_i) with the public key, which the clients reported when they registered
+(all the same, or the run stops), and sends it to one surviving client to decrypt
+(``query.paillier_decrypt``; the next one if it does not answer). The server learns the
+average and each n_i; the decrypting client the average, which every client receives
+next. Whom this trusts: the server must not ask a key holder to decrypt anything but
+the sum (a lone client's ciphertext would look the same), and no client may hand the
+server the key; one key holder who colludes with the server reads every client's model,
+where secure aggregation needs t of them.
 """
 
 from __future__ import annotations
@@ -45,10 +58,19 @@ from flwr.app import ArrayRecord, ConfigRecord, Message, MetricRecord, RecordDic
 from flwr.serverapp import Grid
 from flwr.serverapp.strategy import FedAvg
 from flwr.supercore.inflatable.inflatable_object import get_all_nested_objects
+from phe.paillier import PaillierPublicKey
 
+from ...he import (
+    check_public_key,
+    ciphertexts_to_bytes,
+    encrypted_weighted_average,
+    packed_from_bytes,
+)
 from ...mpc.secagg_parties import SecAggServer
+from ..encrypted import packed_upload_bytes
 from ..secure import decode_average, secure_threshold
 from ..simulation import FedAvgServer
+from ..states import unflatten_state
 from ..task import FederatedTask
 
 __all__ = ["PollingGrid", "PrivlearnStrategy", "RoundRecord", "message_bytes"]
@@ -122,10 +144,34 @@ class RoundRecord:
 
     clients: list[int]
     lost: list[int] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)  # client -> its error reply
     bytes_down: dict[int, int] = field(default_factory=dict)  # client -> bytes received
     bytes_up: dict[int, int] = field(default_factory=dict)  # client -> bytes sent
     seconds: float = 0.0
     steps: dict[str, float] = field(default_factory=dict)  # step -> seconds into the round
+
+
+class _PaillierServerHalf:
+    """:class:`~privlearn.fl.FedAvgServer`'s aggregator under Paillier on Flower: fixed
+    sampling and the count of bytes a client sends; the aggregate itself is computed by
+    the strategy (the sum) and a key holder (the decryption). ``public_key`` is set
+    when the clients register."""
+
+    sampling = "fixed"
+
+    def __init__(self, settings: dict) -> None:
+        self.settings = settings
+        self.public_key: PaillierPublicKey | None = None
+
+    def start(self, **kwargs) -> None:
+        """Nothing to prepare."""
+
+    def aggregate(self, global_state, client_states, num_examples):
+        raise RuntimeError("under Paillier the server never holds the clients' models: "
+                           "PrivlearnStrategy aggregates ciphertexts")
+
+    def upload_bytes(self, state) -> int:
+        return packed_upload_bytes(self.public_key, state, **self.settings)
 
 
 class PrivlearnStrategy(FedAvg):
@@ -161,10 +207,11 @@ class PrivlearnStrategy(FedAvg):
         if not register_timeout > 0:
             raise ValueError(f"register_timeout must be > 0 seconds, got {register_timeout!r}")
         self.register_timeout = float(register_timeout)
-        self.server = FedAvgServer(task.model_fn, num_clients=task.num_clients,
-                                   client_fraction=task.client_fraction,
-                                   aggregator=task.aggregator(), eval_data=task.eval_data(),
-                                   rng=task.seed)
+        paillier = task.aggregation == "paillier"  # task.aggregator() would make keys here
+        self.server = FedAvgServer(
+            task.model_fn, num_clients=task.num_clients, client_fraction=task.client_fraction,
+            aggregator=_PaillierServerHalf(task.paillier_settings()) if paillier
+            else task.aggregator(), eval_data=task.eval_data(), rng=task.seed)
         self.nodes: dict[int, int] | None = None  # client index -> Flower node id
         self.records: list[RoundRecord] = []
         self.client_epsilon: list[float] = []  # per round, the largest local-DP ε reported
@@ -195,7 +242,10 @@ class PrivlearnStrategy(FedAvg):
         out = {}
         for reply in grid.send_and_receive(messages, timeout=self.timeout):
             client = client_of.get(reply.metadata.src_node_id)
-            if client is None or client not in contents or reply.has_error():
+            if client is None or client not in contents:
+                continue
+            if reply.has_error():
+                record.errors[client] = reply.error.reason
                 continue
             record.bytes_up[client] = record.bytes_up.get(client, 0) + message_bytes(reply)
             out[client] = reply.content
@@ -231,11 +281,15 @@ class PrivlearnStrategy(FedAvg):
                            dst_node_id=n, message_type="query.register") for n in node_ids]
         replies = list(grid.send_and_receive(queries, timeout=self.register_timeout))
         nodes: dict[int, int] = {}
+        moduli: dict[int, int] = {}
         for reply in replies:
             if reply.has_error():
                 raise RuntimeError(f"node {reply.metadata.src_node_id} could not register: "
                                    f"{reply.error.reason}")
             client = int(reply.content["config"]["partition-id"])
+            if self.task.aggregation == "paillier":
+                moduli[client] = _read(client, "register", reply.content, lambda r: int.from_bytes(
+                    r["config"]["paillier-n"], "big"))
             if client in nodes:
                 raise ValueError(f"nodes {nodes[client]} and {reply.metadata.src_node_id} both "
                                  f"hold partition {client}: each must hold its own")
@@ -243,6 +297,13 @@ class PrivlearnStrategy(FedAvg):
         if sorted(nodes) != list(range(k)):
             raise ValueError(f"the nodes hold partitions {sorted(nodes)}, expected 0..{k - 1} "
                              f"(num-clients={k}) each on one node")
+        if moduli:
+            if len(set(moduli.values())) != 1:
+                raise ValueError("the clients hold different Paillier keys: clients "
+                                 f"{sorted(moduli)} report moduli ending in "
+                                 f"{[hex(n)[-8:] for _, n in sorted(moduli.items())]}")
+            self.server.aggregator.public_key = check_public_key(
+                PaillierPublicKey(moduli[0]))
         return nodes
 
     # ---- training rounds ---------------------------------------------------------------
@@ -307,7 +368,10 @@ class PrivlearnStrategy(FedAvg):
         received = {}
         for reply in replies:
             client = client_of.get(reply.metadata.src_node_id)
-            if client is None or reply.has_error():
+            if client is None:
+                continue
+            if reply.has_error():
+                record.errors[client] = reply.error.reason
                 continue
             received[client] = reply
             record.bytes_up[client] = record.bytes_up.get(client, 0) + message_bytes(reply)
@@ -322,6 +386,8 @@ class PrivlearnStrategy(FedAvg):
         if self.task.aggregation == "secure":
             self._step(server_round, "masked")
             kept = self._secagg_finish(received, dict(zip(kept, counts, strict=True)))
+        elif self.task.aggregation == "paillier":
+            self._paillier_finish(server_round, replies, counts)
         else:
             states = [_read(c, "train", r, lambda r: r["arrays"].to_torch_state_dict())
                       for c, r in replies.items()]
@@ -352,6 +418,38 @@ class PrivlearnStrategy(FedAvg):
         order = [c for c, _ in self._plan if c in survivors]
         self.server.finish_aggregated(new_state, clients=order)
         return order
+
+    def _paillier_finish(self, server_round: int, replies: dict[int, RecordDict],
+                         counts: list[int]) -> None:
+        """Σ n_i ⊗ Enc(θ_i) on the ciphertexts, decrypted by the first client that answers."""
+        kept = list(replies)
+        global_state = self.server.state()
+        if not kept:  # nobody came back: the model stays
+            self.server.finish_aggregated(global_state, clients=[])
+            return
+        public = self.server.aggregator.public_key
+        settings = self.server.aggregator.settings
+        shape = (sum(t.numel() for t in global_state.values()),)
+        vectors = [_read(c, "train", r, lambda r: packed_from_bytes(
+            public, list(r["paillier"]["ct"]), shape=shape, **settings))
+            for c, r in replies.items()]
+        total = encrypted_weighted_average(vectors, counts)
+        self._step(server_round, "summed")
+        blobs = ciphertexts_to_bytes(total)
+        for c in kept:
+            cfg = ConfigRecord({"client": c, "ct": blobs, "summands": total.summands,
+                                "divisor": int(total.divisor)})
+            answer = self._exchange(self._grid, {c: RecordDict({"config": cfg})},
+                                    "query.paillier_decrypt")
+            if c in answer:
+                vector = _read(c, "paillier_decrypt", answer[c],
+                               lambda r: r["arrays"].to_numpy_ndarrays()[0])
+                break
+        else:
+            raise RuntimeError(f"no client decrypted round {server_round}'s sum: clients "
+                               f"{kept} were asked; errors: {self.records[-1].errors}")
+        self._step(server_round, "decrypted")
+        self.server.finish_aggregated(unflatten_state(vector, global_state), clients=kept)
 
     # ---- no federated evaluation: the server evaluates on the test split ---------------
     def configure_evaluate(self, server_round: int, arrays: ArrayRecord, config: ConfigRecord,

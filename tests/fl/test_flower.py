@@ -14,7 +14,7 @@ import torch
 if os.environ.get("PRIVLEARN_REQUIRE_FLOWER") != "1":
     pytest.importorskip("flwr")
 
-from flwr.app import Context, Error, Message, RecordDict
+from flwr.app import ConfigRecord, Context, Error, Message, RecordDict
 from flwr.common.constant import ErrorCode
 from flwr.common.serde import (
     context_from_proto,
@@ -29,7 +29,15 @@ from privlearn.fl import FederatedTask, fedavg, local_update
 from privlearn.fl.flower import PrivlearnStrategy
 from privlearn.fl.flower.apps import client_app
 from privlearn.fl.flower.launcher import APP_DIR
-from privlearn.he import generate_phe_keypair, load_phe_private_key, save_phe_private_key
+from privlearn.he import (
+    ciphertexts_to_bytes,
+    encrypted_weighted_average,
+    generate_phe_keypair,
+    load_phe_private_key,
+    packed_from_bytes,
+    save_phe_private_key,
+    unpack_decrypt,
+)
 from privlearn.mpc.secagg_parties import SecAggAborted, SecAggClient
 
 SERVER = 1
@@ -200,8 +208,6 @@ def test_paillier_clients_send_only_ciphertexts_and_one_of_them_decrypts_the_sum
     """The train replies hold packed ciphertexts under the clients' key and nothing else
     of the model; the server asks one client to decrypt, and what it sends is the
     weighted sum of what it received (decrypted here with the key the server lacks)."""
-    from privlearn.he import packed_from_bytes, unpack_decrypt
-
     task = FederatedTask(**{**SMALL, "rounds": 1}, aggregation="paillier")
     strategy, grid = _deploy(task)
     public, private = load_phe_private_key(KEY_FILE)
@@ -227,6 +233,31 @@ def test_paillier_clients_send_only_ciphertexts_and_one_of_them_decrypts_the_sum
     expected = sum(n * trained[c] for c, n in enumerate(counts)) / sum(counts)
     np.testing.assert_allclose(total, expected, rtol=0, atol=1e-12)
     assert strategy.records[0].steps.keys() == {"planned", "summed", "decrypted"}
+
+
+def test_a_server_that_asks_for_one_clients_ciphertext_to_be_decrypted_reads_its_model():
+    """The limit the strategy's docstring states, as an attack: a key holder cannot tell a
+    lone client's ciphertext from the sum. A dishonest server raises client 1's upload to
+    the power N = Σ n_i (Enc(N·θ_1)), sends it as the round's sum with N summands, exactly
+    what an honest request looks like, and client 0 returns client 1's model."""
+    task = FederatedTask(**{**SMALL, "rounds": 1}, aggregation="paillier")
+    strategy, grid = _deploy(task)
+    public = strategy.server.aggregator.public_key  # all the server holds
+    length = sum(t.numel() for t in strategy.server.state().values())
+    upload = packed_from_bytes(public, list(next(
+        _parse(back).content["paillier"]["ct"] for kind, client, _, back in grid.log
+        if kind == "train" and client == 1)), shape=(length,), **task.paillier_settings())
+    total = sum(len(y) for _, y in task.client_data())
+    fake_sum = encrypted_weighted_average([upload], [total])
+    forged = Message(RecordDict({"config": ConfigRecord(
+        {"client": 0, "ct": ciphertexts_to_bytes(fake_sum), "summands": total,
+         "divisor": total})}), dst_node_id=101, message_type="query.paillier_decrypt")
+    grid.push_messages([forged])
+    leaked = grid.pull_messages([forged.metadata.message_id])[0]
+    assert not leaked.has_error()
+    _, private = load_phe_private_key(KEY_FILE)
+    np.testing.assert_array_equal(leaked.content["arrays"].to_numpy_ndarrays()[0],
+                                  unpack_decrypt(private, upload))
 
 
 @pytest.mark.parametrize("drop", [{0: "query.paillier_decrypt"}, {2: "train"}])
@@ -361,3 +392,17 @@ def test_a_kill_that_could_never_happen_is_refused_before_anything_starts(kill, 
     federation = LocalFederation(3)  # not started: the check comes first
     with pytest.raises(ValueError, match=words):
         federation.run(FederatedTask(**SMALL), kill=kill)
+
+
+def test_a_supernode_is_told_its_client_and_key_file_whatever_the_folder(tmp_path):
+    from flwr.common.config import parse_config_args
+
+    from privlearn.fl.flower.launcher import _node_config
+
+    key = tmp_path / "a folder" / "paillier-key.json"
+    assert parse_config_args([_node_config(1, 3, key)]) == {
+        "partition-id": 1, "num-partitions": 3, "paillier-key": str(key)}
+    assert parse_config_args([_node_config(0, 2, None)]) == {"partition-id": 0,
+                                                            "num-partitions": 2}
+    with pytest.raises(ValueError, match="cannot carry the key file's path"):
+        _node_config(0, 2, tmp_path / 'say "cheese"' / "k.json")

@@ -35,7 +35,9 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
 import torch
+from flwr.common.config import parse_config_args
 
 from ..._processes import descendants, die_with_parent, kill_tree, running
 from ..._validation import check_bool, check_int, check_real
@@ -230,8 +232,7 @@ class LocalFederation:
             self.nodes.append(self._spawn(
                 [self._tool("flower-supernode"), "--insecure", "--superlink", self.address,
                  "--host", "127.0.0.1", "--port", str(_free_port()), "--node-config",
-                 f"partition-id={i} num-partitions={self.num_nodes} paillier-key="
-                 f"{_toml_value(str(key))}"],
+                 _node_config(i, self.num_nodes, key)],
                 f"supernode-{i}.log"))
         self._finalizer.detach()
         self._finalizer = weakref.finalize(self, _close, self.dir, self._processes(),
@@ -448,6 +449,22 @@ def _read_results(out: Path, run_id: int, seconds_total: float) -> DeploymentRes
         epsilon=doc["epsilon"], client_epsilon=doc["client_epsilon"],
         steps=[r["steps"] for r in rounds],
         seconds_total=seconds_total, run_id=run_id)
+
+
+def _node_config(client: int, num_nodes: int, key: Path | None) -> str:
+    """A SuperNode's ``--node-config``: its client, and the clients' Paillier key file."""
+    config = f"partition-id={client} num-partitions={num_nodes}"
+    if key is None:
+        return config
+    config += f" paillier-key={_toml_value(str(key))}"
+    try:
+        parsed = parse_config_args([config]).get("paillier-key")
+    except click.ClickException:  # what Flower raises for a string it cannot parse
+        parsed = None
+    if parsed != str(key):
+        raise ValueError(f"Flower's --node-config cannot carry the key file's path {key!r}: "
+                         "set TMPDIR to a folder without quotes or backslashes")
+    return config
 
 
 def _exited(pid: int) -> bool:

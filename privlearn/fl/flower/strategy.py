@@ -40,7 +40,8 @@ public :meth:`~privlearn.fl.FederatedTask.paillier_settings`); the server comput
 (``query.paillier_decrypt``; the next one if it does not answer). The server learns the
 average and each n_i; the decrypting client the average, which every client receives
 next. Whom this trusts: the server must not ask a key holder to decrypt anything but
-the sum (a lone client's ciphertext would look the same), and no client may hand the
+the sum (a lone client's ciphertext, raised to the power Σ n_i, looks exactly like it:
+``tests/fl/test_flower.py`` mounts this attack), and no client may hand the
 server the key; one key holder who colludes with the server reads every client's model,
 where secure aggregation needs t of them.
 """

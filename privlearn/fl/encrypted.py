@@ -31,9 +31,16 @@ from ..he.vectors import (
     packing_layout,
     unpack_decrypt,
 )
+from .simulation import state_bytes
 from .states import check_round, flatten_state, unflatten_state
 
 __all__ = ["PaillierAggregator", "packed_upload_bytes"]
+
+
+def _state_values(state) -> int:
+    """How many numbers a state dict holds (TypeError unless it maps names to tensors)."""
+    state_bytes(state)  # the check
+    return sum(t.numel() for t in state.values())
 
 
 def packed_upload_bytes(public_key, state, *, precision: float, max_abs: float,
@@ -42,7 +49,7 @@ def packed_upload_bytes(public_key, state, *, precision: float, max_abs: float,
     :func:`~privlearn.he.ciphertext_bytes` each."""
     _, _, slots = packing_layout(public_key, precision=precision, max_summands=max_summands,
                                  max_abs=max_abs)
-    values = sum(t.numel() for t in state.values())
+    values = _state_values(state)
     return math.ceil(values / slots) * ciphertext_bytes(public_key)
 
 
@@ -153,4 +160,4 @@ class PaillierAggregator:
         if self.packed:
             return packed_upload_bytes(self.public_key, state, precision=self.precision,
                                        max_abs=self.max_abs, max_summands=self.max_summands)
-        return sum(t.numel() for t in state.values()) * ciphertext_bytes(self.public_key)
+        return _state_values(state) * ciphertext_bytes(self.public_key)

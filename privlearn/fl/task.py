@@ -63,7 +63,8 @@ class FederatedTask:
         clients must stay to the end, ``frac_bits`` of fixed point); or packed Paillier
         (:class:`~privlearn.fl.PaillierAggregator`: the server adds ciphertexts under a
         2048-bit key the clients hold; ``frac_bits`` of fixed point, every parameter
-        within ``max_abs``; see :meth:`paillier_settings`).
+        within ``max_abs``; see :meth:`paillier_settings`; on Flower a sum is decrypted
+        only if it holds ``threshold_fraction`` of the round's clients, and at least 2).
     max_abs : float
         Paillier only: the public bound on every model parameter, |θ| <= max_abs. A
         client whose model passes it fails rather than send a value that could wrap.
@@ -121,9 +122,10 @@ class FederatedTask:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, "
                                  f"got {getattr(self, name)!r}")
-        if self.aggregation == "secure" and self.client_fraction * self.num_clients < 1.5:
-            raise ValueError(f"secure aggregation needs at least 2 clients a round, got "
-                             f"num_clients={self.num_clients} and "
+        if (self.aggregation in ("secure", "paillier")
+                and self.client_fraction * self.num_clients < 1.5):  # a sum of one is a model
+            raise ValueError(f"{self.aggregation} aggregation needs at least 2 clients a "
+                             f"round, got num_clients={self.num_clients} and "
                              f"client_fraction={self.client_fraction}")
 
     # ---- as a Flower run config --------------------------------------------------------

@@ -89,6 +89,12 @@ def generate_phe_keypair(n_bits: int | None = None, *, insecure_n_bits: int | No
 _KEY_FILE_KIND = "privlearn phe private key"
 
 
+def _check_path(path) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    return Path(path)
+
+
 def save_phe_private_key(path: str | Path, private_key) -> Path:
     """Write a private key (its primes p and q, as JSON) to a new file readable by its
     owner only (mode 0600), for a key authority that provisions the key holders.
@@ -96,11 +102,11 @@ def save_phe_private_key(path: str | Path, private_key) -> Path:
     Keys under 2048 bits (classroom demo keys) are refused: they stay in memory.
     """
     sk = _check_private(private_key)
+    path = _check_path(path)
     bits = sk.public_key.n.bit_length()
     if bits < MIN_SECURE_BITS:
         raise ValueError(f"private_key has a {bits}-bit modulus: only keys of at least "
                          f"{MIN_SECURE_BITS} bits are written to files")
-    path = Path(path)
     doc = {"kind": _KEY_FILE_KIND, "p": format(sk.p, "x"), "q": format(sk.q, "x")}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -112,16 +118,31 @@ def load_phe_private_key(path: str | Path
                          ) -> tuple[phe.PaillierPublicKey, phe.PaillierPrivateKey]:
     """The key pair in a file written by :func:`save_phe_private_key`; ValueError naming
     the file if it holds anything else."""
-    path = Path(path)
+    path = _check_path(path)
+    # no message quotes the file's content: it may travel (a Flower error reply)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        if doc.get("kind") != _KEY_FILE_KIND:
-            raise ValueError(f"kind is {doc.get('kind')!r}")
-        p, q = int(doc["p"], 16), int(doc["q"], 16)
-    except (ValueError, KeyError, TypeError, AttributeError) as err:
-        raise ValueError(f"{path} is not a privlearn phe private key file: {err}") from err
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not a privlearn phe private key file: not JSON "
+                         f"(line {err.lineno})") from None
+    if not isinstance(doc, dict) or doc.get("kind") != _KEY_FILE_KIND:
+        raise ValueError(f"{path} is not a privlearn phe private key file: its kind is not "
+                         f"{_KEY_FILE_KIND!r}")
+    primes = []
+    for name in ("p", "q"):
+        try:
+            primes.append(int(doc[name], 16))
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"{path} is not a privlearn phe private key file: {name} is "
+                             "missing or not a hexadecimal integer") from None
+    p, q = primes
     if p == q or not (phe_util.is_prime(p) and phe_util.is_prime(q)):
-        raise ValueError(f"{path} must hold two distinct primes p and q, got p={p}, q={q}")
+        raise ValueError(f"{path} must hold two distinct primes p and q: "
+                         f"{'p equals q' if p == q else 'one of them is not prime'}")
+    bits = (p * q).bit_length()
+    if bits < MIN_SECURE_BITS:
+        raise ValueError(f"{path} holds a {bits}-bit key, below the {MIN_SECURE_BITS} bits "
+                         "of a secure one")
     public = check_public_key(phe.PaillierPublicKey(p * q))
     return public, phe.PaillierPrivateKey(public, p, q)
 
@@ -534,7 +555,8 @@ def packed_from_bytes(public_key, blobs, *, shape: tuple[int, ...], precision: f
     ``summands`` beyond ``max_summands``.
     """
     pk = check_public_key(public_key)
-    if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape):
+    if not isinstance(shape, tuple) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
         raise TypeError(f"shape must be a tuple of ints >= 0, got {shape!r}")
     m, bits, slots = packing_layout(pk, precision=precision, max_summands=max_summands,
                                     max_abs=max_abs)
@@ -549,9 +571,10 @@ def packed_from_bytes(public_key, blobs, *, shape: tuple[int, ...], precision: f
     width = ciphertext_bytes(pk)
     cts = []
     for i, blob in enumerate(blobs):
-        if not isinstance(blob, bytes) or len(blob) != width:
-            raise ValueError(f"blobs[{i}] must be {width} bytes, got "
-                             f"{len(blob) if isinstance(blob, bytes) else type(blob).__name__}")
+        if not isinstance(blob, bytes):
+            raise TypeError(f"blobs[{i}] must be bytes, got {type(blob).__name__}")
+        if len(blob) != width:
+            raise ValueError(f"blobs[{i}] must be {width} bytes, got {len(blob)}")
         c = int.from_bytes(blob, "big")
         if not 0 < c < pk.nsquare or math.gcd(c, pk.n) != 1:
             raise ValueError(f"blobs[{i}] is not a unit mod n²: not a Paillier ciphertext")

@@ -6,6 +6,7 @@ real-process test is tests/fl/test_flower_deployment.py.
 """
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ import torch
 if os.environ.get("PRIVLEARN_REQUIRE_FLOWER") != "1":
     pytest.importorskip("flwr")
 
-from flwr.app import ConfigRecord, Context, Error, Message, RecordDict
+from flwr.app import ArrayRecord, ConfigRecord, Context, Error, Message, RecordDict
 from flwr.common.constant import ErrorCode
 from flwr.common.serde import (
     context_from_proto,
@@ -66,9 +67,10 @@ def _identity():
 
 class FakeGrid(Grid):
     """Nodes 101, 102, ... run ``client_app`` in this process. ``drop`` maps a client to
-    the message type from which on it stops answering (as if killed)."""
+    the message type from which on it stops answering (as if killed); ``tamper`` maps a
+    client to (message type, f), f(reply) being the reply it sends instead."""
 
-    def __init__(self, task, *, drop=None, partitions=None, keys=None):
+    def __init__(self, task, *, drop=None, partitions=None, keys=None, tamper=None):
         self.task = task
         parts = list(range(task.num_clients)) if partitions is None else partitions
         keys = [KEY_FILE] * len(parts) if keys is None else keys
@@ -80,6 +82,7 @@ class FakeGrid(Grid):
                              state=RecordDict(), run_config=task.to_run_config())
             for i, (p, k) in enumerate(zip(parts, keys, strict=True))}
         self.drop = drop or {}
+        self.tamper = tamper or {}
         self.dead: set[int] = set()
         self.log: list[tuple[str, int, bytes, bytes]] = []  # type, node, sent, received
         self.replies = {}
@@ -125,6 +128,8 @@ class FakeGrid(Grid):
                 self.contexts[node] = context_from_proto(context_to_proto(context))
             finally:
                 TaskIdentity._node_id = SERVER
+            if self.tamper.get(client, (None,))[0] == kind:
+                reply = self.tamper[client][1](reply)
             if "secagg" in context.state:  # what the client keeps, after each message
                 self.secrets.append((kind, client, dict(context.state["secagg"])))
             back = message_to_proto(reply).SerializeToString()
@@ -214,13 +219,21 @@ def test_paillier_clients_send_only_ciphertexts_and_one_of_them_decrypts_the_sum
     assert strategy.server.aggregator.public_key == public
     settings, length = task.paillier_settings(), sum(
         t.numel() for t in strategy.server.state().values())
-    trained = {}
-    for kind, client, _, back in grid.log:
+    trained, start, data = {}, PrivlearnStrategy(task).server.state(), task.client_data()
+    for kind, client, sent, back in grid.log:
         if kind == "train":
             reply = _parse(back).content
             assert set(reply.array_records) == set()  # no tensor leaves the node
             trained[client] = unpack_decrypt(private, packed_from_bytes(
                 public, list(reply["paillier"]["ct"]), shape=(length,), **settings))
+            model = local_update(task.model_fn(), start, *data[client], client=client,
+                                 seed=int(_parse(sent).content["config"]["seed"]),
+                                 local_epochs=task.local_epochs, batch_size=task.batch_size,
+                                 lr=task.lr)
+            np.testing.assert_allclose(trained[client], np.concatenate(
+                [t.numpy().ravel() for t in model.values()]), rtol=0, atol=2.0**-25)
+            for tensor in model.values():  # not in the reply, in any record
+                assert tensor.numpy().tobytes() not in back
     asked = [(client, _parse(sent).content["config"]) for kind, client, sent, _ in grid.log
              if kind == "query.paillier_decrypt"]
     assert [client for client, _ in asked] == [0]
@@ -288,12 +301,66 @@ def test_paillier_needs_one_key_on_every_node(tmp_path):
         _deploy(task, keys=[KEY_FILE, None, KEY_FILE])
 
 
-def test_a_model_beyond_the_paillier_bound_is_an_error_reply_not_a_wrapped_sum():
+def _deploy_failing(task, words, **grid_kw):
+    """Deploy a task whose run must stop with a RuntimeError matching ``words``; return
+    the strategy and the grid for inspection."""
+    from flwr.app import ArrayRecord
+
+    grid = FakeGrid(task, **grid_kw)
+    strategy = PrivlearnStrategy(task, timeout=0.5)
+    with pytest.raises(RuntimeError, match=words):
+        strategy.start(grid, ArrayRecord(strategy.server.state()), num_rounds=task.rounds)
+    return strategy, grid
+
+
+def test_a_model_beyond_the_paillier_bound_is_an_error_reply_that_does_not_show_it():
+    """Every client's model passes max_abs: each replies with an error that names the bound
+    and an index, not a value (it travels to the server), and the run stops rather than
+    keep the old model as if the round had happened."""
     task = FederatedTask(**{**SMALL, "rounds": 1}, aggregation="paillier", max_abs=0.05)
-    strategy, _ = _deploy(task)
-    record = strategy.records[0]
-    assert record.lost == [0, 1, 2] and strategy.server.history.clients == [[]]
-    assert all("max_abs=0.05" in record.errors[c] for c in range(3))
+    strategy, _ = _deploy_failing(task, "the uploads of 0 of the 3 clients arrived")
+    errors = strategy.records[0].errors
+    assert sorted(errors) == [0, 1, 2] and strategy.server.history.rounds == 0
+    for reason in errors.values():
+        detail = reason.split(":<'", 1)[1]
+        assert re.fullmatch(r"\d+ of the model's 610 parameters lie beyond max_abs=0.05 \(the "
+                            r"first at index \d+\): raise max_abs or lower lr'>", detail), reason
+
+
+def test_paillier_never_decrypts_the_sum_of_too_few_clients():
+    """t = 2 of 3: with two clients lost in training, the server holds one client's upload,
+    whose 'sum' would be that client's model: nobody is asked to decrypt it."""
+    task = FederatedTask(**{**SMALL, "rounds": 1}, aggregation="paillier")
+    _, grid = _deploy_failing(task, r"the uploads of 1 of the 3 clients arrived, fewer than 2",
+                              drop={0: "train", 2: "train"})
+    assert not [kind for kind, *_ in grid.log if kind == "query.paillier_decrypt"]
+
+
+@pytest.mark.parametrize("tamper", ["error", "short", "nan"])
+def test_a_decryptor_that_answers_with_no_model_is_passed_over(tamper):
+    """Client 0 answers the decryption with an error, a vector of the wrong length or NaN:
+    the answer is recorded as its error and client 1 is asked; the model is run_fedavg's."""
+    def bad(reply):
+        if tamper == "error":
+            return Message(Error(code=ErrorCode.CLIENT_APP_RAISED_EXCEPTION, reason="boom"),
+                           reply_to=_parse(message_to_proto(reply).SerializeToString()))
+        vector = reply.content["arrays"].to_numpy_ndarrays()[0]
+        vector = vector[:5] if tamper == "short" else np.where(vector > 0, np.nan, vector)
+        reply.content["arrays"] = ArrayRecord([vector])
+        return reply
+
+    task = FederatedTask(**{**SMALL, "rounds": 1}, aggregation="paillier")
+    strategy, grid = _deploy(task, tamper={0: ("query.paillier_decrypt", bad)})
+    assert [c for kind, c, *_ in grid.log if kind == "query.paillier_decrypt"] == [0, 1]
+    assert list(strategy.records[0].errors) == [0]
+    model, _ = task.run()
+    _same_state(strategy.server.state(), model.state_dict())
+
+
+def test_when_no_client_decrypts_the_run_stops():
+    task = FederatedTask(**{**SMALL, "rounds": 1}, aggregation="paillier")
+    _deploy_failing(task, "no client decrypted round 1's sum",
+                    drop={c: "query.paillier_decrypt" for c in range(3)})
 
 
 def _parse(raw):

@@ -21,7 +21,7 @@ PACKAGES = {"dp": "privlearn.dp", "he": "privlearn.he", "mpc": "privlearn.mpc",
             "widgets": "privlearn.widgets", "environment": "privlearn.environment",
             "course": "privlearn.course", "exercises": "privlearn.exercises",
             "grading": "privlearn.grading", "handouts": "privlearn.handouts"}
-EXTRA = {"dp": ["privlearn.dp.dpsgd"],
+EXTRA = {"dp": ["privlearn.dp.dpsgd"], "fl": ["privlearn.fl.encrypted"],
          "mpc": ["privlearn.mpc.secure_aggregation", "privlearn.mpc.secagg_parties"]}
 
 EXEMPT = {  # name -> why no bad-input test applies

@@ -17,6 +17,7 @@ from privlearn.dp.dpsgd import (
     per_sample_gradients,
     train_dp_sgd,
 )
+from privlearn.fl.encrypted import packed_upload_bytes
 
 from ._cases import Case, check, ids
 
@@ -253,10 +254,29 @@ CASES = [
          r"private_key has a 256-bit modulus", r"at least 2048 bits"),
     Case("he.load_phe_private_key", "a file of another kind",
          lambda c: he.load_phe_private_key(_written('{"kind": "rsa", "p": "b", "q": "d"}')),
-         ValueError, r"is not a privlearn phe private key file", r"kind is 'rsa'"),
+         ValueError, r"is not a privlearn phe private key file", r"its kind is not"),
     Case("he.load_phe_private_key", "a file that is not JSON",
          lambda c: he.load_phe_private_key(_written("p=11")), ValueError,
-         r"is not a privlearn phe private key file", r"Expecting value"),
+         r"is not a privlearn phe private key file", r"not JSON \(line 1\)"),
+    Case("he.load_phe_private_key", "a prime that is not hexadecimal (never quoted)",
+         lambda c: he.load_phe_private_key(_written(
+             '{"kind": "privlearn phe private key", "p": "secret-g", "q": "d"}')),
+         ValueError, r"p is missing or not a hexadecimal integer", r"^((?!secret).)*$"),
+    Case("he.load_phe_private_key", "a 256-bit key",
+         lambda c: he.load_phe_private_key(_written(
+             f'{{"kind": "privlearn phe private key", "p": "{c.sk.p:x}", "q": "{c.sk.q:x}"}}')),
+         ValueError, r"holds a 256-bit key", r"below the 2048 bits"),
+    Case("he.save_phe_private_key", "a path that is a number",
+         lambda c: he.save_phe_private_key(3, c.other_sk), TypeError,
+         r"path must be a str or os.PathLike", r"got int"),
+    Case("fl.packed_upload_bytes", "a list instead of a state dict",
+         lambda c: packed_upload_bytes(c.pk, [torch.zeros(2)], precision=2.0**-8,
+                                       max_abs=1.0, max_summands=4), TypeError,
+         r"state must be a state dict", r"got list"),
+    Case("fl.FederatedTask", "Paillier with one client a round (the sum is its model)",
+         lambda c: fl.FederatedTask(aggregation="paillier", num_clients=4,
+                                    client_fraction=0.25), ValueError,
+         r"paillier aggregation needs at least 2 clients a round", r"client_fraction=0.25"),
     Case("he.ciphertexts_to_bytes", "a list of ints",
          lambda c: he.ciphertexts_to_bytes([1, 2]), TypeError,
          r"vector must be an EncryptedVector or PackedVector", r"got list"),

@@ -4,8 +4,9 @@ Starts a SuperLink and one SuperNode per client on 127.0.0.1, runs the task, pri
 round what the deployment measured beside what :func:`~privlearn.fl.run_fedavg` gives
 for the same task in this process, and whether the final models are equal bit for bit.
 Every :class:`~privlearn.fl.FederatedTask` setting is an option (``--num-clients 3
---rounds 5 --aggregation secure``); ``--kill 1:2:shared`` kills client 1's SuperNode in
-round 2 once the shares are relayed.
+--rounds 5 --aggregation secure``, ``--aggregation paillier``); ``--kill 1:2:shared``
+kills client 1's SuperNode in round 2 once the shares are relayed, ``--kill 0:2:summed``
+the client asked to decrypt round 2's Paillier sum.
 
 Exit status: 0 when the deployment finished (and, unless ``--no-compare``, matched
 run_fedavg where it should), 1 when it did not.

@@ -26,6 +26,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import torch
 from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MetricRecord, RecordDict
 from flwr.clientapp import ClientApp
@@ -145,7 +146,8 @@ def train(msg: Message, context: Context) -> Message:
             for sigma, q, steps in zip(kept["sigma"], kept["q"], kept["steps"], strict=True):
                 accountant.step(noise_multiplier=sigma, sample_rate=q, steps=steps)
         local_train.accountants[client] = accountant
-    state = local_update(task.model_fn(), msg.content["arrays"].to_torch_state_dict(), x, y,
+    global_state = msg.content["arrays"].to_torch_state_dict()
+    state = local_update(task.model_fn(), global_state, x, y,
                          seed=int(cfg["seed"]), client=client,
                          local_epochs=task.local_epochs, batch_size=task.local_batch_size(),
                          lr=task.lr, local_train=local_train)
@@ -164,9 +166,8 @@ def train(msg: Message, context: Context) -> Message:
         context.state["secagg"] = ConfigRecord(party.to_bytes())
     elif task.aggregation == "paillier":  # only ciphertexts leave the node
         public, _ = _paillier_key(context)
-        vector = pack_encrypt(public, flatten_state(state, list(state)),
-                              **task.paillier_settings())
-        content = {"paillier": ConfigRecord({"ct": ciphertexts_to_bytes(vector)})}
+        content = {"paillier": ConfigRecord({"ct": ciphertexts_to_bytes(
+            _pack(public, flatten_state(state, list(global_state)), task))})}
     else:
         content = {"arrays": ArrayRecord(state)}
     if local_train is not None:
@@ -240,15 +241,28 @@ def _paillier_key(context: Context):
     return load_phe_private_key(str(path))
 
 
+def _pack(public, vector, task: FederatedTask):
+    """``pack_encrypt`` with the task's settings; a parameter beyond ``max_abs`` raises
+    without its value, since an error's message travels to the server."""
+    settings = task.paillier_settings()
+    beyond = np.flatnonzero(~(np.abs(vector) <= settings["max_abs"]))
+    if beyond.size:
+        raise ValueError(f"{beyond.size} of the model's {vector.size} parameters lie beyond "
+                         f"max_abs={settings['max_abs']:g} (the first at index "
+                         f"{int(beyond[0])}): raise max_abs or lower lr")
+    return pack_encrypt(public, vector, **settings)
+
+
 @client_app.query("paillier_decrypt")
 def paillier_decrypt(msg: Message, context: Context) -> Message:
     """Decrypt the aggregate the server computed: Σ n_i·θ_i / Σ n_i, the next global
-    model, which every client receives anyway."""
+    model. Nothing here can tell a sum from one client's upload: the server is trusted
+    to send only sums (see :mod:`.strategy`)."""
     task, _, cfg = _addressed(msg, context)
     public, private = _paillier_key(context)
     length = sum(t.numel() for t in task.model_fn().state_dict().values())
     total = packed_from_bytes(public, list(cfg["ct"]), shape=(length,),
-                              summands=int(cfg["summands"]), divisor=int(cfg["divisor"]),
+                              summands=cfg["summands"], divisor=cfg["divisor"],
                               **task.paillier_settings())
     return Message(RecordDict({"arrays": ArrayRecord([unpack_decrypt(private, total)])}),
                    reply_to=msg)

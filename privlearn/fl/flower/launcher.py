@@ -13,6 +13,13 @@ signal), so a crashed notebook kernel leaves no SuperLink behind; :meth:`close` 
 on ``with`` exit, at interpreter exit, and on garbage collection) kills each process
 tree, ServerApp and ClientApp processes included.
 
+For ``aggregation="paillier"`` the federation is also the clients' key authority: it
+names a file of its temporary folder in every SuperNode's node config (``paillier-key``)
+and, before the first Paillier run, writes a fresh 2048-bit key pair to it (mode 0600);
+the ServerApp is never told of it. On one machine this separates the roles, not the
+machines: the server's process could read the file, as any process of the same user
+could.
+
 Pitfalls this class takes care of: runtime dependency installation is off (it would
 fetch a CUDA build of torch), telemetry and update checks are off, ``FORCE_COLOR``
 (set by Jupyter) is removed because it breaks ``--format json``, and the virtual
@@ -23,6 +30,7 @@ by name.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import signal
@@ -227,7 +235,7 @@ class LocalFederation:
                 raise RuntimeError(f"the SuperLink did not start within "
                                    f"{self.startup_timeout:g} s; its log ends:\n{log}")
             time.sleep(0.1)
-        key = None if self.simulation else self._provision_paillier_key()
+        key = self.dir / "authority" / "paillier-key.json"  # written by the first paillier run
         for i in range(0 if self.simulation else self.num_nodes):
             self.nodes.append(self._spawn(
                 [self._tool("flower-supernode"), "--insecure", "--superlink", self.address,
@@ -239,14 +247,16 @@ class LocalFederation:
                                            self.keep_logs)
         return self
 
-    def _provision_paillier_key(self) -> Path:
-        """The key authority's part: a fresh 2048-bit Paillier key pair for the clients of
-        ``aggregation="paillier"`` runs, in a file only the SuperNodes are told of (and
-        only this user can read). On one machine the server could open it too; in a
-        real deployment the file exists on the client machines only."""
-        (self.dir / "authority").mkdir(mode=0o700)
-        _, private = generate_phe_keypair()
-        return save_phe_private_key(self.dir / "authority" / "paillier-key.json", private)
+    def _provision_paillier_key(self) -> None:
+        """The key authority's part, before the first ``aggregation="paillier"`` run: a
+        fresh 2048-bit Paillier key pair for the clients, in the file the SuperNodes were
+        told of at start (only this user can read it). On one machine the server could
+        open it too; in a real deployment the file exists on the client machines only."""
+        folder = self.dir / "authority"
+        if not (folder / "paillier-key.json").exists():
+            folder.mkdir(mode=0o700, exist_ok=True)
+            _, private = generate_phe_keypair()
+            save_phe_private_key(folder / "paillier-key.json", private)
 
     def _processes(self) -> list[subprocess.Popen]:
         return [p for p in [self.superlink, *self.nodes] if p is not None]
@@ -309,6 +319,8 @@ class LocalFederation:
         if task.num_clients != self.num_nodes:
             raise ValueError(f"task.num_clients={task.num_clients} must equal the federation's "
                              f"num_nodes={self.num_nodes}: one node per client")
+        if task.aggregation == "paillier":
+            self._provision_paillier_key()
         self._runs += 1
         out = self.dir / f"run-{self._runs}"
         config = {**task.to_run_config(), "output-dir": str(out), "timeout": float(timeout)}
@@ -337,8 +349,18 @@ class LocalFederation:
         nodes in ``kill`` when the server reports their step (see :meth:`run`)."""
         pending = dict(_check_kill(kill, self.num_nodes))
         started = time.monotonic()
-        while (status := self.status(run_id)).split(":")[0] != "finished":
-            if time.monotonic() - started > timeout:
+        # Asking Flower for the status starts a CLI process (about a second of CPU): asked
+        # every half second it would take a core from the nodes. The server writes its
+        # results when it stops, so ask often only then; otherwise every few seconds (a
+        # server that died before writing anything)
+        status, asked = "", -math.inf
+        while True:
+            now = time.monotonic()
+            if (out / "history.json").exists() or now - asked >= _STATUS_EVERY:
+                status, asked = self.status(run_id), now
+                if status.split(":")[0] == "finished":
+                    break
+            if now - started > timeout:
                 raise TimeoutError(f"run {run_id} did not finish within {timeout:g} s "
                                    f"(status {status!r})")
             if pending:
@@ -347,7 +369,7 @@ class LocalFederation:
                     if when in done:
                         self.kill_node(client)
                         del pending[client]
-            time.sleep(0.2 if pending else 0.5)
+            time.sleep(0.2)
         partial = (_read_results(out, run_id, time.monotonic() - started)
                    if (out / "history.json").exists() else None)
         if status != "finished:completed" or partial is None:
@@ -398,6 +420,9 @@ class LocalFederation:
         run_id, out = self.submit(task, timeout=message_timeout)
         return self.wait(run_id, out, timeout=timeout, kill=kill)
 
+
+#: seconds between status checks while a run has written no results
+_STATUS_EVERY = 5.0
 
 _STEPS_OF = {"secure": ("planned", "advertised", "shared", "masked"),
              "paillier": ("planned", "summed")}

@@ -36,14 +36,24 @@ not have (a key authority gives it to their SuperNodes, see :mod:`.apps`); each 
 its model packed and encrypted (:func:`privlearn.he.pack_encrypt`, with the task's
 public :meth:`~privlearn.fl.FederatedTask.paillier_settings`); the server computes
 Σ n_i ⊗ Enc(θ_i) with the public key, which the clients reported when they registered
-(all the same, or the run stops), and sends it to one surviving client to decrypt
-(``query.paillier_decrypt``; the next one if it does not answer). The server learns the
-average and each n_i; the decrypting client the average, which every client receives
-next. Whom this trusts: the server must not ask a key holder to decrypt anything but
-the sum (a lone client's ciphertext, raised to the power Σ n_i, looks exactly like it:
-``tests/fl/test_flower.py`` mounts this attack), and no client may hand the
-server the key; one key holder who colludes with the server reads every client's model,
-where secure aggregation needs t of them.
+(all the same, or the run stops), and sends it to one client of the sum to decrypt
+(``query.paillier_decrypt``; the next one if it is lost or answers with no model). A sum
+of fewer than max(2, t) clients is never decrypted: the run stops. The server learns the
+average, each n_i, who took part, and the error messages of failed replies (the
+Paillier steps keep parameter values and key material out of theirs); the decrypting
+client learns the average, which the next round's clients receive anyway.
+
+Whom this trusts. The server, to ask for the decryption of sums only: a key holder
+decrypts whatever it is sent, so a lone client's upload, sent as it came or raised to
+the power Σ n_i to look like a sum, comes back in the clear (``tests/fl/test_flower.py``
+mounts this attack). Every client, to keep the key: one that colludes with the server,
+or sees another's upload on a channel without TLS, reads every model (secure aggregation
+needs t colluding clients). The decrypting client, for integrity: the model it returns
+becomes the global model, unchecked beyond its length and finiteness. Every client, to
+send well-formed input: there are no range proofs, so one client can shift the average
+or overflow a slot and spoil the round (in plain FedAvg it could send any model too). The
+key lives as long as the federation: whoever records the uploads and later gets the key
+reads them all.
 """
 
 from __future__ import annotations
@@ -55,6 +65,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from flwr.app import ArrayRecord, ConfigRecord, Message, MetricRecord, RecordDict
 from flwr.serverapp import Grid
 from flwr.serverapp.strategy import FedAvg
@@ -422,30 +433,50 @@ class PrivlearnStrategy(FedAvg):
 
     def _paillier_finish(self, server_round: int, replies: dict[int, RecordDict],
                          counts: list[int]) -> None:
-        """Σ n_i ⊗ Enc(θ_i) on the ciphertexts, decrypted by the first client that answers."""
-        kept = list(replies)
+        """Σ n_i ⊗ Enc(θ_i) on the ciphertexts, decrypted by the first client whose answer
+        is a model; never the sum of fewer than max(2, t) clients, which would come too
+        close to one client's model (t as secure aggregation's, from
+        ``threshold_fraction``)."""
+        kept, planned = list(replies), len(self._plan)
+        need = max(2, secure_threshold(planned, self.task.threshold_fraction))
+        if len(kept) < need:
+            raise RuntimeError(
+                f"round {server_round}: the uploads of {len(kept)} of the {planned} clients "
+                f"arrived, fewer than {need} (threshold_fraction="
+                f"{self.task.threshold_fraction:g}, and at least 2): the sum is not "
+                f"decrypted and the run stops; errors: {self.records[-1].errors}")
         global_state = self.server.state()
-        if not kept:  # nobody came back: the model stays
-            self.server.finish_aggregated(global_state, clients=[])
-            return
         public = self.server.aggregator.public_key
         settings = self.server.aggregator.settings
-        shape = (sum(t.numel() for t in global_state.values()),)
+        length = sum(t.numel() for t in global_state.values())
         vectors = [_read(c, "train", r, lambda r: packed_from_bytes(
-            public, list(r["paillier"]["ct"]), shape=shape, **settings))
+            public, list(r["paillier"]["ct"]), shape=(length,), **settings))
             for c, r in replies.items()]
-        total = encrypted_weighted_average(vectors, counts)
+        try:
+            total = encrypted_weighted_average(vectors, counts)
+        except OverflowError as err:  # the counts' sum passes max_summands
+            raise RuntimeError(f"round {server_round}: the clients report {sum(counts)} "
+                               f"examples, more than max_summands={settings['max_summands']}"
+                               " (the training split): a client misreports") from err
         self._step(server_round, "summed")
         blobs = ciphertexts_to_bytes(total)
-        for c in kept:
+        for c in kept:  # the next client, if one is lost or answers with no model
             cfg = ConfigRecord({"client": c, "ct": blobs, "summands": total.summands,
                                 "divisor": int(total.divisor)})
             answer = self._exchange(self._grid, {c: RecordDict({"config": cfg})},
                                     "query.paillier_decrypt")
-            if c in answer:
+            if c not in answer:
+                continue
+            try:
                 vector = _read(c, "paillier_decrypt", answer[c],
                                lambda r: r["arrays"].to_numpy_ndarrays()[0])
-                break
+                if vector.shape != (length,) or not np.isfinite(vector).all():
+                    raise ValueError(f"client {c}'s paillier_decrypt reply is not {length} "
+                                     f"finite numbers (shape {vector.shape})")
+            except ValueError as err:
+                self.records[-1].errors[c] = str(err)
+                continue
+            break
         else:
             raise RuntimeError(f"no client decrypted round {server_round}'s sum: clients "
                                f"{kept} were asked; errors: {self.records[-1].errors}")

@@ -19,6 +19,8 @@ from privlearn._processes import descendants, running
 from privlearn.fl import FedAvgServer, FederatedTask, local_update
 from privlearn.fl.flower import DeploymentFailed, LocalFederation
 
+pytestmark = pytest.mark.waits  # collected first (conftest.py): it overlaps with the rest
+
 SMALL = {"num_clients": 3, "hidden": 8, "batch_size": 32}
 # how long the server waits for a message round's replies before it gives a client up: it
 # must exceed an honest client's slowest reply (a SuperNode polls every 3 s, then starts

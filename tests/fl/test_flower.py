@@ -336,7 +336,7 @@ def test_paillier_never_decrypts_the_sum_of_too_few_clients():
     assert not [kind for kind, *_ in grid.log if kind == "query.paillier_decrypt"]
 
 
-@pytest.mark.parametrize("tamper", ["error", "short", "nan"])
+@pytest.mark.parametrize("tamper", ["error", "short", "nan", "strings"])
 def test_a_decryptor_that_answers_with_no_model_is_passed_over(tamper):
     """Client 0 answers the decryption with an error, a vector of the wrong length or NaN:
     the answer is recorded as its error and client 1 is asked; the model is run_fedavg's."""
@@ -345,7 +345,8 @@ def test_a_decryptor_that_answers_with_no_model_is_passed_over(tamper):
             return Message(Error(code=ErrorCode.CLIENT_APP_RAISED_EXCEPTION, reason="boom"),
                            reply_to=_parse(message_to_proto(reply).SerializeToString()))
         vector = reply.content["arrays"].to_numpy_ndarrays()[0]
-        vector = vector[:5] if tamper == "short" else np.where(vector > 0, np.nan, vector)
+        vector = {"short": vector[:5], "nan": np.where(vector > 0, np.nan, vector),
+                  "strings": vector.astype(str)}[tamper]
         reply.content["arrays"] = ArrayRecord([vector])
         return reply
 

@@ -470,9 +470,11 @@ class PrivlearnStrategy(FedAvg):
             try:
                 vector = _read(c, "paillier_decrypt", answer[c],
                                lambda r: r["arrays"].to_numpy_ndarrays()[0])
-                if vector.shape != (length,) or not np.isfinite(vector).all():
+                if (vector.dtype.kind != "f" or vector.shape != (length,)
+                        or not np.isfinite(vector).all()):
                     raise ValueError(f"client {c}'s paillier_decrypt reply is not {length} "
-                                     f"finite numbers (shape {vector.shape})")
+                                     f"finite floats (dtype {vector.dtype}, shape "
+                                     f"{vector.shape})")
             except ValueError as err:
                 self.records[-1].errors[c] = str(err)
                 continue

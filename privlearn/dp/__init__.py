@@ -19,8 +19,10 @@ from .gaussian import (
 )
 from .laplace import laplace_mechanism, laplace_scale
 from .local import estimate_frequencies, unary_encoding, unary_probabilities
+from .noisy_max import noisy_max_scale, report_noisy_max
 from .randomized_response import estimate_proportion, randomized_response, truth_probability
 from .rdp import DEFAULT_ORDERS, compute_rdp, noise_multiplier_for, rdp_to_dp
+from .sparse_vector import sparse_vector, sparse_vector_scales
 
 __all__ = [
     "DEFAULT_ORDERS",
@@ -43,8 +45,12 @@ __all__ = [
     "laplace_mechanism",
     "laplace_scale",
     "noise_multiplier_for",
+    "noisy_max_scale",
     "randomized_response",
     "rdp_to_dp",
+    "report_noisy_max",
+    "sparse_vector",
+    "sparse_vector_scales",
     "truth_probability",
     "unary_encoding",
     "unary_probabilities",

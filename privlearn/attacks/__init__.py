@@ -5,6 +5,7 @@
 
 from .analytic_inversion import analytic_inversion, match_reconstructions
 from .differencing import DifferencingResult, differencing_attack
+from .dp_audit import EpsilonLowerBound, epsilon_lower_bound
 from .floating_point import unreachable_from
 from .gradient_inversion import InversionResult, invert_gradients, reconstruction_error
 from .likelihood_ratio import confidence_logits, likelihood_ratio_attack
@@ -21,6 +22,7 @@ from .membership import (
 
 __all__ = [
     "DifferencingResult",
+    "EpsilonLowerBound",
     "InversionResult",
     "LinkageResult",
     "MembershipResult",
@@ -30,6 +32,7 @@ __all__ = [
     "differencing_attack",
     "dp_advantage_bound",
     "dp_tpr_bound",
+    "epsilon_lower_bound",
     "evaluate_scores",
     "invert_gradients",
     "likelihood_ratio_attack",

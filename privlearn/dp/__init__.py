@@ -22,7 +22,11 @@ from .local import estimate_frequencies, unary_encoding, unary_probabilities
 from .noisy_max import noisy_max_scale, report_noisy_max
 from .randomized_response import estimate_proportion, randomized_response, truth_probability
 from .rdp import DEFAULT_ORDERS, compute_rdp, noise_multiplier_for, rdp_to_dp
-from .sparse_vector import sparse_vector, sparse_vector_scales
+from .sparse_vector import (
+    insecure_sparse_vector_without_query_noise,
+    sparse_vector,
+    sparse_vector_scales,
+)
 
 __all__ = [
     "DEFAULT_ORDERS",
@@ -42,6 +46,7 @@ __all__ = [
     "gaussian_delta",
     "gaussian_mechanism",
     "gaussian_sigma",
+    "insecure_sparse_vector_without_query_noise",
     "laplace_mechanism",
     "laplace_scale",
     "noise_multiplier_for",

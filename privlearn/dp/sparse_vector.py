@@ -24,7 +24,8 @@ from .._random import RNGLike, as_generator
 from .._validation import as_real_array, check_bool, check_int, check_real
 from .laplace import laplace_scale
 
-__all__ = ["sparse_vector", "sparse_vector_scales"]
+__all__ = ["insecure_sparse_vector_without_query_noise", "sparse_vector",
+           "sparse_vector_scales"]
 
 
 def sparse_vector_scales(*, sensitivity: float, epsilon: float, c: int = 1,
@@ -86,6 +87,30 @@ def sparse_vector(answers, *, threshold: float, sensitivity: float, epsilon: flo
     gen = as_generator(rng)
     rho = gen.laplace(0.0, rho_scale)
     above = a + gen.laplace(0.0, nu_scale, size=a.size) >= threshold + rho
+    hits = np.flatnonzero(above)
+    end = a.size if hits.size < c else int(hits[c - 1]) + 1
+    return above[:end].tolist()
+
+
+def insecure_sparse_vector_without_query_noise(answers, *, threshold: float,
+                                               sensitivity: float, epsilon: float,
+                                               c: int = 1, rng: RNGLike = None) -> list[bool]:
+    """NOT PRIVATE, for the course to break: :func:`sparse_vector` with the threshold
+    noise only, as a published variant had it (Stoddard, Chen & Machanavajjhala 2014;
+    Lyu, Su & Li 2017 show it is not ε'-DP for any ε').
+
+    Without noise on the queries, the output "below, then above" on answers (0, 1) with
+    threshold 0.5 needs 0 < T + ρ ≤ 1, which has positive probability; on the neighbour
+    (1, 0) it needs 1 < T + ρ ≤ 0, which is impossible: an infinite ratio.
+    :func:`privlearn.attacks.epsilon_lower_bound` finds it from samples.
+    """
+    a = as_real_array("answers", answers)
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError(f"answers must be one-dimensional and non-empty, got shape {a.shape}")
+    threshold = check_real("threshold", threshold)
+    rho_scale, _ = sparse_vector_scales(sensitivity=sensitivity, epsilon=epsilon, c=c)
+    rho = as_generator(rng).laplace(0.0, rho_scale)
+    above = a >= threshold + rho
     hits = np.flatnonzero(above)
     end = a.size if hits.size < c else int(hits[c - 1]) + 1
     return above[:end].tolist()

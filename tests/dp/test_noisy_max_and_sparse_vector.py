@@ -91,10 +91,12 @@ def test_report_noisy_max_is_eps_dp_on_every_neighbour(base):
 
 def test_the_monotonic_calibration_is_not_private_for_scores_that_move_apart():
     """Scores (0, 0) and a neighbour (1, -1), one up and one down: with Lap(Δ/ε) the
-    second index drops from 1/2 to 0.16, a ratio of e^1.14 > e^ε; Lap(2Δ/ε) keeps it."""
+    second index drops from 1/2 to P(X1 - X0 > 2) = e^-2, a ratio of e^(2 - ln 2) =
+    e^1.31 > e^ε; Lap(2Δ/ε) keeps it within e^0.59."""
     equal = noisy_max_probabilities([0, 0], 1 / EPS)
     apart = noisy_max_probabilities([1, -1], 1 / EPS)
-    assert _max_log_ratio(equal, apart) > EPS + 0.1
+    assert apart[1] == pytest.approx(math.exp(-2), rel=1e-9)
+    assert _max_log_ratio(equal, apart) == pytest.approx(2 - math.log(2), rel=1e-9)
     wide = noisy_max_probabilities([0, 0], 2 / EPS), noisy_max_probabilities([1, -1], 2 / EPS)
     assert _max_log_ratio(*wide) <= EPS
 

@@ -51,6 +51,7 @@ EXEMPT = {  # name -> why no bad-input test applies
     "mpc.MAX_CLIENT": "a constant",
     "mpc.SecAggCost": "a record the protocol fills in; users never build one",
     "attacks.DifferencingResult": "a result record built by differencing_attack",
+    "attacks.EpsilonLowerBound": "a result record built by epsilon_lower_bound",
     "attacks.InversionResult": "a result record built by invert_gradients",
     "attacks.LinkageResult": "a result record built by linkage_attack",
     "data.Split": "a result record built by the loaders",

@@ -8,11 +8,13 @@ once (Bonferroni over every output and both directions), the true ε is at least
     max over o of  log( lower bound of P[M(D) = o] / upper bound of P[M(D') = o] ),
 
 and the same with D and D' swapped. If that exceeds the claimed ε, the claim is false,
-with the stated confidence: the sampling can only make the check miss a violation,
-never invent one. The outputs tested are those observed; the union bound covers every
-possible output when the mechanism has few and all of them occur in the samples (as for
-the sparse vector technique over a few queries). For mechanisms with many outputs, choose
-the events on a separate run, as StatDP does. The idea is StatDP's (Ding, Wang, Wang,
+with the stated confidence: a false alarm has probability at most 1 − confidence. The
+union bound counts every output the mechanism can produce: say how many with
+``outputs_possible`` (the sparse vector technique over n queries with c = 1 has n + 1);
+by default the number observed, which is right only when every possible output occurs
+in the samples. For mechanisms with many outputs, choose the events on a separate run,
+as StatDP does. The check is for pure ε: a bound above ε does not refute an (ε, δ)
+claim. The idea is StatDP's (Ding, Wang, Wang,
 Zhang & Kifer 2018, "Detecting Violations of Differential Privacy") in its simplest
 form: single outputs as events, for mechanisms whose outputs are discrete.
 """
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 
 from scipy import stats
 
-from .._validation import check_real
+from .._validation import check_int, check_real
 
 __all__ = ["EpsilonLowerBound", "epsilon_lower_bound"]
 
@@ -66,8 +68,8 @@ def _counts(name: str, outputs) -> Counter:
         raise TypeError(f"{name} must hold hashable outputs (tuples, not lists): {err}") from None
 
 
-def epsilon_lower_bound(outputs, outputs_neighbour, *, confidence: float = 0.95
-                        ) -> EpsilonLowerBound:
+def epsilon_lower_bound(outputs, outputs_neighbour, *, confidence: float = 0.95,
+                        outputs_possible: int | None = None) -> EpsilonLowerBound:
     """A lower bound on ε from outputs of a mechanism on D and on a neighbour D'.
 
     Parameters
@@ -77,6 +79,9 @@ def epsilon_lower_bound(outputs, outputs_neighbour, *, confidence: float = 0.95
         not: pass tuples).
     confidence : float
         In (0, 1): the probability that the bound is below the true ε.
+    outputs_possible : int, optional
+        How many different outputs the mechanism can produce (the Bonferroni count);
+        by default the number observed in the two samples together.
 
     Returns
     -------
@@ -90,9 +95,15 @@ def epsilon_lower_bound(outputs, outputs_neighbour, *, confidence: float = 0.95
     ours, theirs = _counts("outputs", outputs), _counts("outputs_neighbour", outputs_neighbour)
     n, m = sum(ours.values()), sum(theirs.values())
     events = set(ours) | set(theirs)
+    count = len(events)
+    if outputs_possible is not None:
+        count = check_int("outputs_possible", outputs_possible, low=1)
+        if len(events) > count:
+            raise ValueError(f"outputs_possible={count}, but the samples hold {len(events)} "
+                             "different outputs")
     # four one-sided intervals per output (a lower and an upper bound on each side):
     # Bonferroni makes them hold together with probability >= confidence
-    alpha = (1.0 - confidence) / (4 * len(events))
+    alpha = (1.0 - confidence) / (4 * count)
     best = EpsilonLowerBound(0.0, None, "D/D'", confidence)
     for o in events:
         for direction, (k1, n1), (k2, n2) in (("D/D'", (ours[o], n), (theirs[o], m)),

@@ -14,6 +14,8 @@ number of scores, where releasing every noisy score would spend ε on each.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._random import RNGLike, as_generator
@@ -49,7 +51,12 @@ def noisy_max_scale(*, sensitivity: float, epsilon: float, monotonic: bool = Fal
     """
     monotonic = check_bool("monotonic", monotonic)
     scale = laplace_scale(sensitivity=sensitivity, epsilon=epsilon)
-    return scale if monotonic else 2.0 * scale
+    if not monotonic:
+        scale *= 2.0
+    if not math.isfinite(scale):
+        raise ValueError(f"2·sensitivity / epsilon overflows float64, got sensitivity="
+                         f"{sensitivity!r}, epsilon={epsilon!r}")
+    return scale
 
 
 def report_noisy_max(scores, *, sensitivity: float, epsilon: float, monotonic: bool = False,

@@ -18,11 +18,12 @@ Su & Li 2017, Section 4 and Table 1).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._random import RNGLike, as_generator
 from .._validation import as_real_array, check_bool, check_int, check_real
-from .laplace import laplace_scale
 
 __all__ = ["insecure_sparse_vector_without_query_noise", "sparse_vector",
            "sparse_vector_scales"]
@@ -36,7 +37,7 @@ def sparse_vector_scales(*, sensitivity: float, epsilon: float, c: int = 1,
     References
     ----------
     Lyu, Su & Li (2017), "Understanding the Sparse Vector Technique for Differential
-    Privacy", PVLDB 10(6), Algorithm 1 and Theorem 2; Dwork & Roth (2014), Algorithm 1.
+    Privacy", PVLDB 10(6), Section 3, Algorithm 1; Dwork & Roth (2014), Algorithm 1.
 
     Examples
     --------
@@ -45,9 +46,15 @@ def sparse_vector_scales(*, sensitivity: float, epsilon: float, c: int = 1,
     """
     c = check_int("c", c, low=1)
     monotonic = check_bool("monotonic", monotonic)
+    sensitivity = check_real("sensitivity", sensitivity, low=0.0)
     epsilon = check_real("epsilon", epsilon, low=0.0)
-    half = laplace_scale(sensitivity=sensitivity, epsilon=epsilon / 2)
-    return half, (1 if monotonic else 2) * c * half
+    rho = 2.0 * sensitivity / epsilon  # Δ/ε₁ with ε₁ = ε/2
+    nu = float(1 if monotonic else 2) * c * rho if math.isfinite(rho) else math.inf
+    if not math.isfinite(nu):
+        raise ValueError(f"the query noise's scale {'' if monotonic else '2·'}c·Δ/(ε/2) "
+                         f"overflows float64, got sensitivity={sensitivity!r}, "
+                         f"epsilon={epsilon!r}, c={c!r}")
+    return rho, nu
 
 
 def sparse_vector(answers, *, threshold: float, sensitivity: float, epsilon: float, c: int = 1,
@@ -96,8 +103,9 @@ def insecure_sparse_vector_without_query_noise(answers, *, threshold: float,
                                                sensitivity: float, epsilon: float,
                                                c: int = 1, rng: RNGLike = None) -> list[bool]:
     """NOT PRIVATE, for the course to break: :func:`sparse_vector` with the threshold
-    noise only, as a published variant had it (Stoddard, Chen & Machanavajjhala 2014;
-    Lyu, Su & Li 2017 show it is not ε'-DP for any ε').
+    noise only, as in a published variant (Stoddard, Chen & Machanavajjhala 2014, which
+    also never stops; the cutoff after c "above" answers is added here). Lyu, Su & Li
+    2017 (their Algorithm 5) show it is not ε'-DP for any ε'.
 
     Without noise on the queries, the output "below, then above" on answers (0, 1) with
     threshold 0.5 needs 0 < T + ρ ≤ 1, which has positive probability; on the neighbour

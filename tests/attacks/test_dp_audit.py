@@ -30,7 +30,7 @@ def test_the_variant_without_query_noise_is_caught():
     20,000 runs each, ε is at least 5 with confidence 0.95, where the claim is 1."""
     found = epsilon_lower_bound(_runs(insecure_sparse_vector_without_query_noise, D, 20_000, 1),
                                 _runs(insecure_sparse_vector_without_query_noise, D_PRIME,
-                                      20_000, 2))
+                                      20_000, 2), outputs_possible=3)
     assert found.epsilon > 5 and found.output == (False, True) and found.direction == "D/D'"
     ours = _runs(insecure_sparse_vector_without_query_noise, D, 20_000, 3)
     assert ours.count((False, True)) / 20_000 == pytest.approx(1 - math.exp(-0.25), abs=0.01)
@@ -38,7 +38,8 @@ def test_the_variant_without_query_noise_is_caught():
 
 def test_the_correct_sparse_vector_is_not_accused():
     found = epsilon_lower_bound(_runs(sparse_vector, D, 20_000, 4),
-                                _runs(sparse_vector, D_PRIME, 20_000, 5), confidence=0.999)
+                                _runs(sparse_vector, D_PRIME, 20_000, 5), confidence=0.999,
+                                outputs_possible=3)
     assert 0 <= found.epsilon <= EPS
 
 
@@ -56,10 +57,12 @@ def test_noisy_max_with_the_monotonic_calibration_on_scores_that_move_apart_is_c
     e^-2, a true ratio of e^(2 - ln 2) = e^1.31; 60,000 runs each show ε > 1 with
     confidence 0.95. With Lap(2Δ/ε) (true ratio e^0.59) nothing is found above 1."""
     narrow = epsilon_lower_bound(_noisy_max_runs([0, 0], 1 / EPS, 60_000, 6),
-                                 _noisy_max_runs([1, -1], 1 / EPS, 60_000, 7))
+                                 _noisy_max_runs([1, -1], 1 / EPS, 60_000, 7),
+                                 outputs_possible=2)
     assert EPS < narrow.epsilon < 2 - math.log(2) and narrow.output == 1
     wide = epsilon_lower_bound(_noisy_max_runs([0, 0], 2 / EPS, 60_000, 8),
-                               _noisy_max_runs([1, -1], 2 / EPS, 60_000, 9), confidence=0.999)
+                               _noisy_max_runs([1, -1], 2 / EPS, 60_000, 9), confidence=0.999,
+                               outputs_possible=2)
     assert wide.epsilon <= EPS
 
 

@@ -49,7 +49,10 @@ def sparse_vector_scales(*, sensitivity: float, epsilon: float, c: int = 1,
     sensitivity = check_real("sensitivity", sensitivity, low=0.0)
     epsilon = check_real("epsilon", epsilon, low=0.0)
     rho = 2.0 * sensitivity / epsilon  # Δ/ε₁ with ε₁ = ε/2
-    nu = float(1 if monotonic else 2) * c * rho if math.isfinite(rho) else math.inf
+    try:
+        nu = (1.0 if monotonic else 2.0) * c * rho
+    except OverflowError:  # a c beyond float64's range
+        nu = math.inf
     if not math.isfinite(nu):
         raise ValueError(f"the query noise's scale {'' if monotonic else '2·'}c·Δ/(ε/2) "
                          f"overflows float64, got sensitivity={sensitivity!r}, "

@@ -60,6 +60,20 @@ def sparse_vector_scales(*, sensitivity: float, epsilon: float, c: int = 1,
     return rho, nu
 
 
+def _answers(answers) -> np.ndarray:
+    a = as_real_array("answers", answers)
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError(f"answers must be one-dimensional and non-empty, got shape {a.shape}")
+    return a
+
+
+def _until_c_th_above(above: np.ndarray, c: int) -> list[bool]:
+    """The answers up to and including the c-th "above" (all of them if fewer)."""
+    hits = np.flatnonzero(above)
+    end = above.size if hits.size < c else int(hits[c - 1]) + 1
+    return above[:end].tolist()
+
+
 def sparse_vector(answers, *, threshold: float, sensitivity: float, epsilon: float, c: int = 1,
                   monotonic: bool = False, rng: RNGLike = None) -> list[bool]:
     """Above (True) or below (False) for each query answer, until the c-th above.
@@ -88,18 +102,13 @@ def sparse_vector(answers, *, threshold: float, sensitivity: float, epsilon: flo
         One entry per query answered: all of them if fewer than c are above, else up to
         and including the c-th above. The noisy values are not released.
     """
-    a = as_real_array("answers", answers)
-    if a.ndim != 1 or a.size == 0:
-        raise ValueError(f"answers must be one-dimensional and non-empty, got shape {a.shape}")
-    threshold = check_real("threshold", threshold)
+    a, threshold = _answers(answers), check_real("threshold", threshold)
     rho_scale, nu_scale = sparse_vector_scales(sensitivity=sensitivity, epsilon=epsilon, c=c,
                                                monotonic=monotonic)
     gen = as_generator(rng)
     rho = gen.laplace(0.0, rho_scale)
     above = a + gen.laplace(0.0, nu_scale, size=a.size) >= threshold + rho
-    hits = np.flatnonzero(above)
-    end = a.size if hits.size < c else int(hits[c - 1]) + 1
-    return above[:end].tolist()
+    return _until_c_th_above(above, c)
 
 
 def insecure_sparse_vector_without_query_noise(answers, *, threshold: float,
@@ -115,13 +124,8 @@ def insecure_sparse_vector_without_query_noise(answers, *, threshold: float,
     (1, 0) it needs 1 < T + ρ ≤ 0, which is impossible: an infinite ratio.
     :func:`privlearn.attacks.epsilon_lower_bound` finds it from samples.
     """
-    a = as_real_array("answers", answers)
-    if a.ndim != 1 or a.size == 0:
-        raise ValueError(f"answers must be one-dimensional and non-empty, got shape {a.shape}")
-    threshold = check_real("threshold", threshold)
+    a, threshold = _answers(answers), check_real("threshold", threshold)
     rho_scale, _ = sparse_vector_scales(sensitivity=sensitivity, epsilon=epsilon, c=c)
     rho = as_generator(rng).laplace(0.0, rho_scale)
     above = a >= threshold + rho
-    hits = np.flatnonzero(above)
-    end = a.size if hits.size < c else int(hits[c - 1]) + 1
-    return above[:end].tolist()
+    return _until_c_th_above(above, c)

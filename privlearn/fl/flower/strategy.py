@@ -250,17 +250,24 @@ class PrivlearnStrategy(FedAvg):
             msg = Message(content, dst_node_id=self.nodes[client], message_type=message_type)
             record.bytes_down[client] = record.bytes_down.get(client, 0) + message_bytes(msg)
             messages.append(msg)
+        replies = grid.send_and_receive(messages, timeout=self.timeout)
+        return {c: reply.content for c, reply in self._collect(replies, contents).items()}
+
+    def _collect(self, replies: Iterable[Message], expected) -> dict[int, Message]:
+        """client -> reply for the replies of the ``expected`` clients that came back
+        without error; errors and bytes go into this round's record."""
+        record = self.records[-1]
         client_of = {node: client for client, node in self.nodes.items()}
         out = {}
-        for reply in grid.send_and_receive(messages, timeout=self.timeout):
+        for reply in replies:
             client = client_of.get(reply.metadata.src_node_id)
-            if client is None or client not in contents:
+            if client is None or client not in expected:
                 continue
             if reply.has_error():
                 record.errors[client] = reply.error.reason
                 continue
             record.bytes_up[client] = record.bytes_up.get(client, 0) + message_bytes(reply)
-            out[client] = reply.content
+            out[client] = reply
         return out
 
     def start(self, grid: Grid, initial_arrays: ArrayRecord, num_rounds: int = 3,
@@ -376,17 +383,7 @@ class PrivlearnStrategy(FedAvg):
                         ) -> tuple[ArrayRecord | None, MetricRecord | None]:
         """Aggregate in client order with the task's aggregator; lost clients are left out."""
         record = self.records[-1]
-        client_of = {node: client for client, node in self.nodes.items()}
-        received = {}
-        for reply in replies:
-            client = client_of.get(reply.metadata.src_node_id)
-            if client is None:
-                continue
-            if reply.has_error():
-                record.errors[client] = reply.error.reason
-                continue
-            received[client] = reply
-            record.bytes_up[client] = record.bytes_up.get(client, 0) + message_bytes(reply)
+        received = self._collect(replies, {c for c, _ in self._plan})
         kept = [c for c, _ in self._plan if c in received]
         replies = {c: received[c].content for c in kept}
         counts = [_read(c, "train", r, lambda r: int(r["metrics"]["num-examples"]))

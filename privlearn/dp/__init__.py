@@ -6,7 +6,7 @@ function computed without sampling (``laplace_scale``, ``gaussian_sigma``,
 ``analytic_gaussian_sigma``), tested exactly.
 """
 
-from .accountant import RDPAccountant
+from .accountant import PLDAccountant, RDPAccountant
 from .budget import BudgetExceededError, PrivacyBudget
 from .composition import advanced_composition, basic_composition
 from .discrete import discrete_gaussian, discrete_laplace
@@ -20,6 +20,7 @@ from .gaussian import (
 from .laplace import laplace_mechanism, laplace_scale
 from .local import estimate_frequencies, unary_encoding, unary_probabilities
 from .noisy_max import noisy_max_scale, report_noisy_max
+from .pld import PrivacyLossDistribution, subsampled_gaussian_pld
 from .randomized_response import estimate_proportion, randomized_response, truth_probability
 from .rdp import DEFAULT_ORDERS, compute_rdp, noise_multiplier_for, rdp_to_dp
 from .sparse_vector import (
@@ -31,7 +32,9 @@ from .sparse_vector import (
 __all__ = [
     "DEFAULT_ORDERS",
     "BudgetExceededError",
+    "PLDAccountant",
     "PrivacyBudget",
+    "PrivacyLossDistribution",
     "RDPAccountant",
     "advanced_composition",
     "analytic_gaussian_sigma",
@@ -56,6 +59,7 @@ __all__ = [
     "report_noisy_max",
     "sparse_vector",
     "sparse_vector_scales",
+    "subsampled_gaussian_pld",
     "truth_probability",
     "unary_encoding",
     "unary_probabilities",

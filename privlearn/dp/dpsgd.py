@@ -39,7 +39,7 @@ from torch.func import functional_call, grad, vmap
 from .._random import RNGLike
 from .._torch import check_generator, seeded_global_state, seeded_unless_already, torch_generator
 from .._validation import check_int, check_probability, check_real
-from .accountant import RDPAccountant
+from .accountant import PLDAccountant, RDPAccountant
 
 __all__ = [
     "clip_factors",
@@ -287,7 +287,7 @@ def train_dp_sgd(
     delta: float,
     rng: RNGLike = None,
     loss_fn: LossFn = nn.functional.cross_entropy,
-    accountant: RDPAccountant | None = None,
+    accountant: RDPAccountant | PLDAccountant | None = None,
 ) -> tuple[nn.Module, float]:
     """Train ``model`` in place with DP-SGD; return it and the ε spent at ``delta``.
 
@@ -309,14 +309,16 @@ def train_dp_sgd(
     max_grad_norm : float
         Clipping norm C > 0.
     delta : float
-        δ in (0, 1) at which ε is reported (improved RDP conversion).
+        δ in (0, 1) at which ε is reported (by the accountant's own method: RDP with the
+        improved conversion, or the PLD).
     rng : numpy.random.Generator, int or None
         Seeds the batch sampling and the noise.
     loss_fn : callable
         Mean loss over a batch; cross-entropy by default.
-    accountant : RDPAccountant, optional
-        Records the steps; a fresh one is made if omitted (pass one to keep a
-        running total across calls, as DP-FedAvg with per-client DP-SGD does).
+    accountant : RDPAccountant or PLDAccountant, optional
+        Records the steps; a fresh RDPAccountant is made if omitted (pass one to keep a
+        running total across calls, as DP-FedAvg with per-client DP-SGD does, or a
+        PLDAccountant for a tighter ε).
 
     Returns
     -------
@@ -327,8 +329,8 @@ def train_dp_sgd(
         raise TypeError(f"data must be an (x, y) pair of tensors, got {type(data).__name__}")
     x, y = data
     _check_batch(x, y)
-    if accountant is not None and not isinstance(accountant, RDPAccountant):
-        raise TypeError(f"accountant must be an RDPAccountant or None, got "
+    if accountant is not None and not isinstance(accountant, (RDPAccountant, PLDAccountant)):
+        raise TypeError(f"accountant must be an RDPAccountant, a PLDAccountant or None, got "
                         f"{type(accountant).__name__}")
     n = x.shape[0]
     batch_size = check_int("batch_size", batch_size, low=1, high=n)

@@ -85,15 +85,26 @@ def gaussian_delta(*, sigma: float, sensitivity: float, epsilon: float) -> float
     sigma = check_real("sigma", sigma, low=0.0)
     sensitivity = check_real("sensitivity", sensitivity, low=0.0)
     epsilon = check_real("epsilon", epsilon, low=0.0, low_open=False)
+    return float(_hockey_stick(np.array([epsilon]), sigma=sigma, sensitivity=sensitivity)[0])
+
+
+def _hockey_stick(epsilon: np.ndarray, *, sigma: float, sensitivity: float = 1.0
+                  ) -> np.ndarray:
+    """:func:`gaussian_delta` at each ε of an array, for any real ε (−∞ gives 1).
+
+    Without the argument checks: the PLD of the subsampled Gaussian (:mod:`.pld`) needs
+    δ(ε) on a grid that includes negative ε.
+    """
     a = sensitivity / (2.0 * sigma)
-    b = epsilon * sigma / sensitivity
-    first = _log_phi(a - b)
-    if first == -math.inf:  # Φ(a − b) underflows: δ is below the smallest double
-        return 0.0
-    second = epsilon + _log_phi(-a - b)
-    # δ = e^first − e^second, written as e^first·(1 − e^(second − first)) so no
-    # precision is lost when the two terms are close; δ >= 0, so second <= first.
-    return math.exp(first) * -math.expm1(min(second - first, 0.0))
+    with np.errstate(invalid="ignore"):  # ε = −∞: handled below
+        b = epsilon * sigma / sensitivity
+        first = special.log_ndtr(a - b)
+        second = np.where(np.isneginf(epsilon), -np.inf, epsilon + special.log_ndtr(-a - b))
+        # δ = e^first − e^second, written as e^first·(1 − e^(second − first)) so no
+        # precision is lost when the two terms are close; δ >= 0, so second <= first.
+        # When Φ(a − b) underflows, δ is below the smallest double: 0.
+        gap = np.minimum(second - first, 0.0)
+    return np.where(np.isneginf(first), 0.0, 0.0 - np.exp(first) * np.expm1(gap))
 
 
 def _b_plus(v: float, eps: float) -> float:

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from privlearn.dp import DEFAULT_ORDERS, compute_rdp, rdp_to_dp
+from privlearn.dp import DEFAULT_ORDERS, PLDAccountant, compute_rdp, rdp_to_dp
 from privlearn.dp.dpsgd import (
     clipped_gradient_sum,
     dp_sgd_step,
@@ -158,6 +158,13 @@ def test_train_dp_sgd_learns_reports_epsilon_and_is_reproducible():
     expected = rdp_to_dp(orders=DEFAULT_ORDERS, delta=1e-5,
                          rdp=compute_rdp(sample_rate=0.05, noise_multiplier=1.0, steps=steps))[0]
     assert eps == pytest.approx(expected, rel=1e-12)
+    # the same run read by a PLD accountant: the same steps recorded, a tighter ε
+    pld = PLDAccountant()
+    m3, eps_pld = train_dp_sgd(_mlp(), (x, y), rng=7, accountant=pld, **kw)
+    for a, b in zip(m1.parameters(), m3.parameters(), strict=True):
+        torch.testing.assert_close(a, b)
+    assert pld.history == [(1.0, 0.05, steps)]
+    assert eps_pld == pld.get_epsilon(1e-5) < eps
 
 
 @pytest.mark.parametrize("kwargs, exc, words", [

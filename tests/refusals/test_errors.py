@@ -42,6 +42,18 @@ def _lira(references, reference_in):
         (torch.zeros(1, 4), torch.zeros(1, dtype=torch.long)), references, reference_in)
 
 
+def _pld(interval):
+    """A one-point privacy loss distribution on a grid of this spacing."""
+    return dp.PrivacyLossDistribution([1.0], lowest=0, infinity_mass=0.0,
+                                      value_discretization_interval=interval)
+
+
+def _pld_epsilon(*, steps, value_discretization_interval, **setting):
+    acc = dp.PLDAccountant(value_discretization_interval=value_discretization_interval)
+    acc.step(steps=steps, **setting)
+    return acc.get_epsilon(1e-5)
+
+
 CASES = [
     Case("fl.fedavg", "a list of numbers", lambda c: fl.fedavg([[1, 2]], [1]), TypeError,
          r"states\[0\] must be a state dict", r"got list"),
@@ -358,6 +370,45 @@ CASES = [
     Case("attacks.epsilon_lower_bound", "confidence 1 (no interval is finite)",
          lambda c: attacks.epsilon_lower_bound([0], [0], confidence=1.0), ValueError,
          r"confidence must be", r"got 1"),
+    Case("dp.PLDAccountant", "a grid spacing of 0",
+         lambda c: dp.PLDAccountant(value_discretization_interval=0.0), ValueError,
+         r"value_discretization_interval must be", r"got 0"),
+    Case("dp.PLDAccountant", "delta = 0 (no finite epsilon)",
+         lambda c: dp.PLDAccountant().get_epsilon(0.0), ValueError, r"delta must be",
+         r"got 0"),
+    Case("dp.PLDAccountant", "a negative epsilon for get_delta",
+         lambda c: dp.PLDAccountant().get_delta(-1.0), ValueError, r"epsilon must be",
+         r"got -1"),
+    Case("dp.PLDAccountant", "a grid too fine for the schedule",
+         lambda c: _pld_epsilon(noise_multiplier=0.05, sample_rate=1.0, steps=1,
+                                value_discretization_interval=1e-7), ValueError,
+         r"needs [\d,]+ grid points at value_discretization_interval=1e-07", r"raise the"),
+    Case("dp.subsampled_gaussian_pld", "sample_rate = 0 (nothing released)",
+         lambda c: dp.subsampled_gaussian_pld(noise_multiplier=1, sample_rate=0.0), ValueError,
+         r"sample_rate must be > 0", r"got 0"),
+    Case("dp.subsampled_gaussian_pld", "noise_multiplier = 0",
+         lambda c: dp.subsampled_gaussian_pld(noise_multiplier=0.0, sample_rate=0.1),
+         ValueError, r"noise_multiplier must be", r"got 0"),
+    Case("dp.subsampled_gaussian_pld", "direction='both'",
+         lambda c: dp.subsampled_gaussian_pld(noise_multiplier=1, sample_rate=0.1,
+                                              direction="both"), ValueError,
+         r"direction must be 'remove' or 'add'", r"'both'"),
+    Case("dp.subsampled_gaussian_pld", "a noise multiplier whose losses overflow",
+         lambda c: dp.subsampled_gaussian_pld(noise_multiplier=1e-160, sample_rate=0.1),
+         ValueError, r"noise_multiplier=1e-160 is too small", r"overflow"),
+    Case("dp.PrivacyLossDistribution", "a negative mass",
+         lambda c: dp.PrivacyLossDistribution([0.5, -0.1], lowest=0, infinity_mass=0.0,
+                                              value_discretization_interval=0.1), ValueError,
+         r"probs must be a 1-D array of masses >= 0", r"minimum -0.1"),
+    Case("dp.PrivacyLossDistribution", "composed with one on another grid",
+         lambda c: _pld(0.1).compose(_pld(0.2)), ValueError,
+         r"PLDs on different grids cannot be composed", r"0.1 vs 0.2"),
+    Case("dp.PrivacyLossDistribution", "composed with an accountant",
+         lambda c: _pld(0.1).compose(dp.PLDAccountant()), TypeError,
+         r"other must be a PrivacyLossDistribution", r"got PLDAccountant"),
+    Case("dp.PrivacyLossDistribution", "self-composed 0 times",
+         lambda c: _pld(0.1).self_compose(0), ValueError, r"times must be an integer >= 1",
+         r"got 0"),
     Case("dp.sparse_vector_scales", "epsilon = 0",
          lambda c: dp.sparse_vector_scales(sensitivity=1, epsilon=0.0), ValueError,
          r"epsilon must be", r"got 0"),

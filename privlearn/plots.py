@@ -16,6 +16,7 @@ matplotlib.use("Agg")  # figures are rendered by show(), never by a GUI or inlin
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from ._validation import as_real_array, check_int, check_probability, check_real
 
@@ -31,6 +32,7 @@ __all__ = [
     "membership_roc",
     "neighbour_histograms",
     "pipeline",
+    "privacy_region",
     "privacy_utility",
     "share_histograms",
     "show",
@@ -152,15 +154,26 @@ def sigma_vs_epsilon(epsilons, classic, analytic, *, delta: float) -> Figure:
     return fig
 
 
-def composition_curves(ks, curves: dict, *, title: str) -> Figure:
-    """Total ε against the number of releases k, one line per accounting method."""
+def composition_curves(ks, curves: dict, *, title: str,
+                       xlabel: str = "number of releases k") -> Figure:
+    """Total ε against the number of releases k (or epochs, steps: ``xlabel``), one line
+    per accounting method."""
     ks = _series("ks", ks, positive=True)
     curves = _named_series("curves", curves, positive=True, length=ks.size)
+    if not isinstance(xlabel, str):
+        raise TypeError(f"xlabel must be a str, got {type(xlabel).__name__}")
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for label, values in curves.items():
         ax.plot(ks, values, label=label)
-    ax.set(xscale="log", yscale="log", xlabel="number of releases k", ylabel="total ε",
-           title=title)
+    ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="total ε", title=title)
+    # 0.3, 2, 1000 rather than 3×10⁻¹; minor ticks labelled only on an axis short enough
+    # (about a decade) to have few major ones
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    values = np.concatenate(list(curves.values()))
+    for axis, data in ((ax.xaxis, ks), (ax.yaxis, values)):
+        axis.set_major_formatter(plain)
+        axis.set_minor_formatter(plain if np.log10(data.max() / data.min()) <= 1.2
+                                 else NullFormatter())
     ax.legend()
     fig.tight_layout()
     return fig
@@ -397,6 +410,49 @@ def membership_roc(curves: dict, *, bounds: dict | None = None,
     ax.plot([lowest, 1], [lowest, 1], ":", color="grey", label="TPR = FPR: no leak")
     ax.set(xscale="log", yscale="log", xlim=(lowest, 1), ylim=(lowest, 1.05),
            xlabel="false-positive rate", ylabel="true-positive rate", title=title)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def privacy_region(curves: dict, *, epsilon: float, delta: float = 0.0,
+                   points: dict | None = None,
+                   title: str = "Every test of 'is this person in?' stays in the region"
+                   ) -> Figure:
+    """The (ε, δ)-DP privacy region, shaded, with attacks' ROC curves drawn in it.
+
+    The region holds the (FPR, TPR) pairs allowed by TPR <= e^ε·FPR + δ and
+    1 − FPR <= e^ε(1 − TPR) + δ (Kairouz, Oh & Viswanath 2015, Theorem 2.1); linear axes.
+
+    Parameters
+    ----------
+    curves : dict
+        label -> (fpr, tpr) arrays, drawn as lines (e.g. an attack's exact ROC).
+    epsilon, delta : float
+        ε >= 0 and δ in [0, 1] of the region.
+    points : dict, optional
+        label -> (fpr, tpr) arrays, drawn as dots (e.g. the ROC measured on samples).
+    """
+    drawn = _roc_pairs("curves", curves)
+    dotted = _roc_pairs("points", points) if points is not None else {}
+    epsilon = check_real("epsilon", epsilon, low=0.0, low_open=False, high=700.0)
+    delta = check_probability("delta", delta, closed=True)
+    fpr = np.linspace(0.0, 1.0, 401)
+    upper = np.minimum.reduce([np.ones_like(fpr), np.exp(epsilon) * fpr + delta,
+                               1.0 - np.exp(-epsilon) * (1.0 - delta - fpr)])
+    lower = 1.0 - np.minimum.reduce([np.ones_like(fpr), np.exp(epsilon) * (1 - fpr) + delta,
+                                     1.0 - np.exp(-epsilon) * (1.0 - delta - (1 - fpr))])
+    fig, ax = plt.subplots(figsize=(4.6, 4.4))
+    ax.fill_between(fpr, lower, upper, color="C0", alpha=0.15,
+                    label=f"privacy region, ε = {epsilon:g}, δ = {delta:g}")
+    ax.plot(fpr, fpr, ":", color="grey", label="TPR = FPR: a coin flip")
+    for i, (label, (f, t)) in enumerate(drawn.items()):
+        ax.plot(f, t, color=f"C{i + 1}", label=label)
+    for i, (label, (f, t)) in enumerate(dotted.items()):
+        ax.plot(f, t, "o", ms=2.5, color=f"C{i + len(drawn) + 1}", label=label)
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="false-positive rate",
+           ylabel="true-positive rate", title=title)
+    ax.set_aspect("equal")
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig

@@ -142,8 +142,12 @@ def test_secure_aggregator_matches_fedavg_or_refuses(values, counts):
         return
     want = fl.fedavg(states, counts)["w"]
     # |error| <= 3 roundings of 2^-(f+1) each, over the total weight, plus float64's own
-    # rounding of the int64 total and of fedavg's sum: a few ulps of the result
-    assert torch.allclose(got["w"], want, rtol=2.0**-48, atol=3 * 2.0**-(frac_bits + 1))
+    # rounding on both sides: fedavg's weighted sum and the int64 total's conversion each
+    # err by at most (clients + 2) units of 2^-53 of S = Σ|count·value| / Σcount, which is
+    # not a few ulps of the result when the values cancel (a sum of 0 from terms of 3e8)
+    s = sum(abs(v * limit) * c for v, c in zip(values, counts, strict=True)) / sum(counts)
+    assert torch.allclose(got["w"], want, rtol=0.0,
+                          atol=3 * 2.0**-(frac_bits + 1) + 2 * 5 * 2.0**-53 * s)
 
 
 def test_the_ranges_straddle_the_limits(ctx):

@@ -4,6 +4,13 @@
 """
 
 from .analytic_inversion import analytic_inversion, match_reconstructions
+from .anonymity import (
+    AnonymityReport,
+    DisclosureResult,
+    anonymity_report,
+    attribute_disclosure,
+    equivalence_classes,
+)
 from .differencing import DifferencingResult, differencing_attack
 from .dp_audit import EpsilonLowerBound, epsilon_lower_bound
 from .floating_point import unreachable_from
@@ -21,18 +28,23 @@ from .membership import (
 )
 
 __all__ = [
+    "AnonymityReport",
     "DifferencingResult",
+    "DisclosureResult",
     "EpsilonLowerBound",
     "InversionResult",
     "LinkageResult",
     "MembershipResult",
     "accountant_tpr_bound",
     "analytic_inversion",
+    "anonymity_report",
+    "attribute_disclosure",
     "confidence_logits",
     "differencing_attack",
     "dp_advantage_bound",
     "dp_tpr_bound",
     "epsilon_lower_bound",
+    "equivalence_classes",
     "evaluate_scores",
     "invert_gradients",
     "likelihood_ratio_attack",

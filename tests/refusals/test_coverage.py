@@ -50,6 +50,8 @@ EXEMPT = {  # name -> why no bad-input test applies
     "mpc.CIPHERTEXT_BYTES": "a constant",
     "mpc.MAX_CLIENT": "a constant",
     "mpc.SecAggCost": "a record the protocol fills in; users never build one",
+    "attacks.AnonymityReport": "a result record built by anonymity_report",
+    "attacks.DisclosureResult": "a result record built by attribute_disclosure",
     "attacks.DifferencingResult": "a result record built by differencing_attack",
     "attacks.EpsilonLowerBound": "a result record built by epsilon_lower_bound",
     "attacks.InversionResult": "a result record built by invert_gradients",

@@ -15,7 +15,7 @@ from scipy import stats
 from torch import nn
 
 from privlearn.course import ROOT
-from privlearn.dp import advanced_composition, analytic_gaussian_sigma
+from privlearn.dp import advanced_composition, analytic_gaussian_sigma, exponential_probabilities
 from privlearn.exercises import (
     CORRECT,
     INCORRECT,
@@ -49,6 +49,20 @@ def _truncated_laplace(v, s, e, rng):  # rejection: the law cut off at 5 scale u
 
 def _p(eps):
     return math.exp(eps) / (1 + math.exp(eps))
+
+
+def _k_and_l(table, qi, sensitive):
+    groups = {}
+    for key, value in zip(zip(*(table[c] for c in qi), strict=True), table[sensitive], strict=True):
+        groups.setdefault(key, []).append(value)
+    return min(len(v) for v in groups.values()), min(len(set(v)) for v in groups.values())
+
+
+def _exp_mech(scores, sens, eps, rng, factor=2.0, shift=True):
+    scores = np.asarray(scores, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):  # shift=False overflows on purpose
+        w = np.exp(eps * (scores - (scores.max() if shift else 0.0)) / (factor * sens))
+        return int(rng.choice(len(scores), p=w / w.sum()))
 
 
 CASES = {
@@ -102,6 +116,32 @@ CASES = {
                   lambda r, e: min(max((np.mean(r) - (1 - _p(e))) / (2 * _p(e) - 1), 0), 1),
                   lambda r, e: (np.mean(r) - _p(e)) / (2 * _p(e) - 1)],
         "blank": _not_implemented,
+    },
+    ex03b.q7: {
+        "right": _exp_mech,
+        "also_right": [lambda s, d, e, rng: np.int64(_exp_mech(s, d, e, rng)),
+                       lambda s, d, e, rng: float(_exp_mech(s, d, e, rng)),
+                       # inverse-CDF sampling from the same probabilities
+                       lambda s, d, e, rng: int(np.searchsorted(np.cumsum(
+                           np.exp(e * (np.asarray(s) - max(s)) / (2 * d))
+                           / np.exp(e * (np.asarray(s) - max(s)) / (2 * d)).sum()), rng.random()))],
+        "wrong": [lambda s, d, e, rng: _exp_mech(s, d, e, rng, factor=1.0),   # no 2
+                  lambda s, d, e, rng: _exp_mech(s, 1.0, e, rng),             # no sensitivity
+                  lambda s, d, e, rng: _exp_mech(s, d, e, rng, shift=False),  # overflows
+                  lambda s, d, e, rng: int(np.argmax(s)),                      # not random
+                  lambda s, d, e, rng: int(rng.integers(len(s))),              # uniform
+                  lambda s, d, e, rng: _exp_mech(s, d, e, np.random.default_rng()),
+                  lambda s, d, e, rng: _exp_mech(s, d, e, rng) + 1,            # 1-based
+                  lambda s, d, e, rng: _exp_mech(s, d, 0.9 * e, rng),          # ε 10% low
+                  lambda s, d, e, rng: exponential_probabilities(s, sensitivity=d, epsilon=e),
+                  lambda s, d, e, rng: _exp_mech(-np.asarray(s), d, e, rng)],  # minimises
+        "blank": _not_implemented,
+    },
+    ex03b.q8: {
+        "right": math.e * 0.01 + 1e-5,
+        "also_right": [0.02719, np.float64(math.e * 0.01 + 1e-5)],
+        "wrong": [math.e * 0.01, 0.01 / math.e + 1e-5, 0.01, 0.0272, 1.0, "0.027"],
+        "blank": None,
     },
     ex03b.q5: {
         "right": math.log(20) / 10,
@@ -354,6 +394,20 @@ CASES.update({
     ex01.q4: {"right": 240_000.0,
               "wrong": [math.sqrt(2) * 120_000, 2 * math.sqrt(2) * 120_000, 120_000],
               "blank": None},
+    ex01.q5: {"right": _k_and_l,
+              "also_right": [lambda t, q, s: list(_k_and_l(t, q, s)),
+                             lambda t, q, s: np.array(_k_and_l(t, q, s))],
+              "wrong": [lambda t, q, s: (len(set(zip(*(t[c] for c in q), strict=True))),
+                                         _k_and_l(t, q, s)[1]),
+                        lambda t, q, s: (_k_and_l(t, q, s)[0], len(set(t[s]))),
+                        lambda t, q, s: _k_and_l(t, q, s)[::-1],
+                        lambda t, q, s: (_k_and_l(t, q[:1], s)[0], _k_and_l(t, q, s)[1]),
+                        lambda t, q, s: (_k_and_l(t, q, s)[0], _k_and_l(t, q, s)[1] + 1),
+                        lambda t, q, s: _k_and_l(t, q, s)[0],
+                        lambda t, q, s: (3, 1)],                       # the example typed in
+              "blank": _not_implemented},
+    ex01.q6: {"right": "cancer", "also_right": ["Cancer", " cancer "],
+              "wrong": ["none", "flu", "diabetes", "measles", 1, ["cancer"]], "blank": None},
     ex07.q1: {"right": _advantage,
               "wrong": [lambda lm, ln: _advantage(-lm, -ln), lambda lm, ln: 0.5,
                         _table_of([(lm, ln, _advantage(lm, ln)) for lm, ln in ex07._Q1_CASES], 2),
@@ -609,6 +663,9 @@ VARIANT_ORACLES = {
                          advanced_composition(epsilon=v["epsilon"], delta=v["delta"],
                                               k=v["k"], delta_slack=v["delta_slack"])[0]),
     ex03b.q5: lambda v: -math.log(1 - v["confidence"]) / v["error"],
+    # the privacy region's edges solved for TPR, written from the two inequalities
+    ex03b.q8: lambda v: float(np.min([1.0, np.exp(v["epsilon"]) * v["fpr"] + v["delta"],
+                                      1 - (1 - v["delta"] - v["fpr"]) / np.exp(v["epsilon"])])),
     ex03c.q1: _paillier_c,
     ex03c.q3: lambda v: int(np.mod(np.rint(v["x"] / v["precision"]), v["n"])),
     ex03c.q4: lambda v: math.ceil(math.log2(2 * v["max_abs"] * v["summands"] + 1)),
@@ -633,7 +690,7 @@ def test_every_question_with_numbers_has_variants():
     # count of 8 people, a verdict, a choice from 5 printed values) or are functions,
     # which the checkers call with inputs of their own
     fixed = {f"{q.exercise}.{q.name}" for q in CASES if q.params is None and not q.function}
-    assert fixed == {"ex01.q1", "ex03a.q3", "ex05.q4", "ex07.q3"}
+    assert fixed == {"ex01.q1", "ex01.q6", "ex03a.q3", "ex05.q4", "ex07.q3"}
 
 
 @pytest.mark.parametrize("question", list(VARIANT_ORACLES), ids=lambda q: f"{q.exercise}.{q.name}")
@@ -763,6 +820,35 @@ def test_the_power_stated_in_the_docstrings():
     assert power["shift 0.1b"] < 7e-4 and power["truncated at 5b"] == 0.0
     assert power["exact 1%"] < 1e-30
     assert uniform_bits_test_power(1200) < 1.1e-6  # ex03d q1: 400 sharings into 3
+
+
+def test_the_power_of_the_exponential_mechanism_check():
+    """ex03b q7: the chi-square statistic of N choices from a wrong law is noncentral with
+    noncentrality N·Σ(p' − p)²/p; each wrong law is missed (its statistic stays below the
+    critical value in every setting) with at most the probability the docstring states."""
+    from privlearn.exercises.ex03b import _Q7_CASES, q7_critical
+
+    def softmax(z):
+        w = np.exp(z - z.max())
+        return w / w.sum()
+
+    wrong_laws = {  # name: (law, the miss probability the docstring states)
+        "no factor 2": (lambda s, d, e: softmax(e * s / d), 1e-11),
+        "no sensitivity": (lambda s, d, e: softmax(e * s / 2), 1e-11),
+        "epsilon 15% low": (lambda s, d, e: softmax(0.85 * e * s / (2 * d)), 1e-11),
+        "epsilon 15% high": (lambda s, d, e: softmax(1.15 * e * s / (2 * d)), 1e-11),
+        "epsilon 10% low": (lambda s, d, e: softmax(0.9 * e * s / (2 * d)), 1e-5),
+        "epsilon 10% high": (lambda s, d, e: softmax(1.1 * e * s / (2 * d)), 1.5e-3),
+        "uniform": (lambda s, d, e: np.full(s.size, 1 / s.size), 1e-11),
+    }
+    for name, (law, stated) in wrong_laws.items():
+        missed = []
+        for scores, sens, eps, draws in _Q7_CASES:
+            p = exponential_probabilities(scores, sensitivity=sens, epsilon=eps)
+            noncentrality = draws * np.sum((law(scores, sens, eps) - p) ** 2 / p)
+            missed.append(stats.ncx2.cdf(q7_critical(scores.size), scores.size - 1,
+                                         noncentrality) if noncentrality > 0 else 1.0)
+        assert min(missed) < stated, (name, missed)
 
 
 def test_the_laplace_check_against_right_and_wrong_samplers():

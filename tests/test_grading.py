@@ -192,9 +192,9 @@ def test_the_grader_completes_and_says_what_it_could_not_grade(graded_class):
 def test_honest_submissions_get_exactly_their_marks(graded_class):
     for nb in ("perfect.ipynb", "Zoë 张.ipynb", "nested/deeper/ex03b.ipynb",
                "vandal/ex03b.ipynb", "daemon.ipynb", "escaper.ipynb", "memory_hog.ipynb"):
-        assert _status(graded_class, nb) == {f"q{i}": CORRECT for i in range(1, 7)}, nb
+        assert _status(graded_class, nb) == {f"q{i}": CORRECT for i in range(1, 9)}, nb
     assert _status(graded_class, "blank.ipynb") == {f"q{i}": NOT_ATTEMPTED
-                                                    for i in range(1, 7)}
+                                                    for i in range(1, 9)}
     students = {r["notebook"]: r["student"] for r in graded_class["rows"]}
     assert students["Zoë 张.ipynb"] == "Zoë 张"
     assert students["nested/deeper/ex03b.ipynb"] == "nested"
@@ -203,7 +203,7 @@ def test_honest_submissions_get_exactly_their_marks(graded_class):
 
 def test_forged_and_patched_answers_earn_nothing(graded_class):
     assert _status(graded_class, "forger.ipynb") == {f"q{i}": NOT_ATTEMPTED
-                                                     for i in range(1, 7)}
+                                                     for i in range(1, 9)}
     assert not any(r["message"] == "forged" for r in graded_class["rows"])
 
 
@@ -232,10 +232,10 @@ def test_malformed_notebooks_get_an_error_row(graded_class):
 def test_a_hung_cell_or_function_costs_only_its_question(graded_class):
     loops = _status(graded_class, "loops.ipynb")
     assert loops == {"q1": CORRECT, "q2": NOT_ATTEMPTED, "q3": CORRECT, "q4": CORRECT,
-                     "q5": CORRECT, "q6": CORRECT}
+                     "q5": CORRECT, "q6": CORRECT, "q7": CORRECT, "q8": CORRECT}
     hangs = _status(graded_class, "hangs.ipynb")
     assert hangs == {"q1": INCORRECT, "q2": CORRECT, "q3": CORRECT, "q4": CORRECT,
-                     "q5": CORRECT, "q6": CORRECT}
+                     "q5": CORRECT, "q6": CORRECT, "q7": CORRECT, "q8": CORRECT}
     message = next(r["message"] for r in graded_class["rows"]
                    if r["notebook"] == "hangs.ipynb" and r["question"].startswith("q1"))
     assert "did not return within 5 s" in message
@@ -247,7 +247,7 @@ def test_a_hung_cell_or_function_costs_only_its_question(graded_class):
 def test_exit_memory_and_a_missing_return(graded_class):
     assert _status(graded_class, "exits.ipynb") == {
         "q1": CORRECT, "q2": CORRECT, "q3": NOT_ATTEMPTED, "q4": CORRECT, "q5": CORRECT,
-        "q6": CORRECT}
+        "q6": CORRECT, "q7": CORRECT, "q8": CORRECT}
     notes = [r["message"] for r in graded_class["rows"]
              if r["notebook"] in ("exits.ipynb", "memory_hog.ipynb") and r["status"] == "note"]
     assert any("ended the kernel" in n for n in notes)
@@ -269,7 +269,7 @@ def test_reports_agree(graded_class):
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["complete"] is False
     by_nb = {n["notebook"]: n for n in report["notebooks"]}
-    assert by_nb["perfect.ipynb"]["points"] == by_nb["perfect.ipynb"]["max_points"] == 6
+    assert by_nb["perfect.ipynb"]["points"] == by_nb["perfect.ipynb"]["max_points"] == 8
     assert by_nb["blank.ipynb"]["points"] == 0
     for nb in by_nb.values():
         question_rows = [r for r in rows if r["notebook"] == nb["notebook"]
@@ -278,7 +278,7 @@ def test_reports_agree(graded_class):
         assert [q["status"] for q in nb["questions"]] == [r["status"] for r in question_rows]
     totals = {r["student"]: r for r in csv.DictReader((out / "totals.csv").open(
         encoding="utf-8"))}
-    assert totals["perfect"]["points"] == "6" and totals["perfect"]["complete"] == "yes"
+    assert totals["perfect"]["points"] == "8" and totals["perfect"]["complete"] == "yes"
     assert totals["not_json"]["complete"] == "no"
     suites = ET.parse(out / "junit.xml").getroot().findall("testsuite")
     assert len(suites) == len(by_nb)
@@ -302,7 +302,7 @@ def test_grading_one_class_took_reasonable_time(graded_class):
 
 def test_a_perfect_notebook_alone(tmp_path):
     grade = grade_notebook(SOLUTION.read_bytes(), student="s", notebook="s.ipynb")
-    assert grade.complete and grade.points == grade.max_points == 6 and not grade.notes
+    assert grade.complete and grade.points == grade.max_points == 8 and not grade.notes
 
 
 def test_exit_status_and_fail_under(tmp_path):
@@ -317,8 +317,8 @@ def test_exit_status_and_fail_under(tmp_path):
                               capture_output=True, text=True).returncode
 
     assert run() == 0
-    assert run("--fail-under", "0.5") == 0
-    assert run("--fail-under", "0.7") == 3  # half.ipynb has 3 of 5
+    assert run("--fail-under", "0.7") == 0
+    assert run("--fail-under", "0.8") == 3  # half.ipynb has 6 of 8
 
 
 @pytest.mark.parametrize("args, message", [
@@ -381,12 +381,19 @@ _GRADED_ANSWERS = {  # ex03b's answer cells, written for whatever values the not
     7: "def dp_mean(values, lower, upper, epsilon, rng):\n"
        "    sensitivity = (upper - lower) / len(values)\n"
        "    return np.clip(values, lower, upper).mean() + rng.laplace(0, sensitivity / epsilon)\n",
+    8: "def exp_mech(scores, sensitivity, epsilon, rng):\n"
+       "    w = np.exp(epsilon * (np.asarray(scores) - max(scores)) / (2 * sensitivity))\n"
+       "    return int(rng.choice(len(w), p=w / w.sum()))\n",
+    9: "v = ex.q8.values\n"
+       "e, d, f = v['epsilon'], v['delta'], v['fpr']\n"
+       "tpr = min(1.0, np.exp(e) * f + d, 1 - np.exp(-e) * (1 - d - f))\n",
 }
 _COURSE_ANSWERS = {  # the solution notebook's literal answers, copied into a graded hand-out
     3: "sigma = analytic_gaussian_sigma(sensitivity=5.0, epsilon=1.0, delta=1e-6)\n",
     4: "answer = (basic_composition([0.1] * 20)[0],\n"
        "          advanced_composition(epsilon=0.1, delta=1e-7, k=20, delta_slack=1e-6)[0])\n",
     6: "epsilon = np.log(1 / 0.05) / 10\n",
+    9: "tpr = min(1.0, np.exp(1.0) * 0.01 + 1e-5, 1 - np.exp(-1.0) * (1 - 1e-5 - 0.01))\n",
 }
 
 
@@ -428,12 +435,14 @@ def test_a_graded_class_is_checked_against_each_students_numbers(tmp_path):
     assert set(by) == {"alice", "dave", "bob", "carol", "erin", "frank", "grace"}
     status = {s: {q.question.split()[0]: q.status for q in g.questions} for s, g in by.items()}
     for honest in ("alice", "dave", "erin"):
-        assert by[honest].points == by[honest].max_points == 6, by[honest]
+        assert by[honest].points == by[honest].max_points == 8, by[honest]
         assert not by[honest].notes
-    # the numbers questions (q2, q3, q5) answer someone else's question; the functions pass
+    # the numbers questions (q2, q3, q5, q8) answer someone else's question; the functions
+    # pass
     for copier in ("bob", "carol"):
         assert status[copier] == {"q1": CORRECT, "q2": INCORRECT, "q3": INCORRECT,
-                                  "q4": CORRECT, "q5": INCORRECT, "q6": CORRECT}, status[copier]
+                                  "q4": CORRECT, "q5": INCORRECT, "q6": CORRECT,
+                                  "q7": CORRECT, "q8": INCORRECT}, status[copier]
     assert by["bob"].notes == ["the notebook was worked for STUDENT 'alice'; graded as "
                                "student 'bob', against that student's numbers"]
     assert not by["carol"].notes
@@ -442,6 +451,7 @@ def test_a_graded_class_is_checked_against_each_students_numbers(tmp_path):
     assert len(by["frank"].notes) == 1 and "not the graded hand-out" in by["frank"].notes[0]
     # without an id the graded notebook stops at its first cell: no course numbers either
     assert status["grace"] == {"q1": CORRECT, "q2": NOT_ATTEMPTED, "q3": NOT_ATTEMPTED,
-                               "q4": CORRECT, "q5": NOT_ATTEMPTED, "q6": CORRECT}
+                               "q4": CORRECT, "q5": NOT_ATTEMPTED, "q6": CORRECT,
+                               "q7": CORRECT, "q8": NOT_ATTEMPTED}
     assert any("the notebook's STUDENT is '', not an id: its first cell raised" in n
                for n in by["grace"].notes)

@@ -113,10 +113,10 @@ def test_nbgrader_autograde_and_privlearn_give_the_same_scores(tmp_path):
     grades, complete = grade_folder(course / "submitted", tmp_path / "privlearn", workers=2)
     assert complete
     privlearn_scores = {g.student: (float(g.points), float(g.max_points)) for g in grades}
-    assert privlearn_scores == {"perfect": (6, 6), "blank": (0, 6), "half": (4, 6),
-                                "crash": (5, 6), "forger": (0, 6)}
+    assert privlearn_scores == {"perfect": (8, 8), "blank": (0, 8), "half": (6, 8),
+                                "crash": (7, 8), "forger": (0, 8)}
     # the same scores for every honest submission; nbgrader's autograde runs the checks
     # next to the student's code, which can patch them (as the README says)
-    assert nbgrader_scores.pop("forger") == (6, 6)
+    assert nbgrader_scores.pop("forger") == (8, 8)
     privlearn_scores.pop("forger")
     assert privlearn_scores == nbgrader_scores

@@ -1,7 +1,9 @@
 """Checkers for ``ex01_background``.
 
 q1 count the people unique on a set of quasi-identifiers; q2 write the linkage join;
-q3 a differencing attack by hand; q4 how noisy a difference of two Laplace answers is.
+q3 a differencing attack by hand; q4 how noisy a difference of two Laplace answers is;
+q5 measure k-anonymity and l-diversity; q6 the background-knowledge attack on a
+3-anonymous, 2-diverse release.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ import math
 
 import numpy as np
 
-from ..attacks import linkage_attack
-from ._checks import close_to, expect_integer, expect_number, fresh_rng
+from ..attacks import anonymity_report, linkage_attack
+from ._checks import close_to, expect_integer, expect_number, expect_pair, fresh_rng
 from ._core import Incorrect, Question, call_student
 from ._variants import Params
 
@@ -185,4 +187,111 @@ q4 = Question(
     """,
 )
 
-QUESTIONS = (q1, q2, q3, q4)
+# ---------------------------------------------------------------- q5 k and l
+
+#: the example of question 5 (printed in the exercise notebook): two classes of three, one
+#: of them homogeneous; k = 3, l = 1
+KL_TABLE = {"zip": ["130**"] * 3 + ["148**"] * 3, "age": ["<30"] * 3 + [">=40"] * 3,
+             "condition": ["heart", "heart", "heart", "flu", "cancer", "cancer"]}
+
+
+def _q5_random_case(seed: int) -> tuple[dict, list[str], str]:
+    """A random table of 10 to 40 rows on two or three quasi-identifiers, so that an answer
+    written for the example does not carry over."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(10, 41))
+    table = {"zip": rng.choice(["100**", "101**", "102**"], n).tolist(),
+             "decade": rng.choice([1960, 1970, 1980], n).tolist(),
+             "sex": rng.choice(["F", "M"], n).tolist(),
+             "diagnosis": rng.choice(["none", "flu", "asthma", "cancer"], n).tolist()}
+    qi = ["zip", "decade", "sex"] if rng.random() < 0.5 else ["zip", "sex"]
+    return table, qi, "diagnosis"
+
+
+def _check_q5(fn) -> str:
+    cases = [(KL_TABLE, ["zip", "age"], "condition"),
+             *(_q5_random_case(int(seed)) for seed in fresh_rng().integers(2**32, size=3))]
+    for i, (table, qi, sensitive) in enumerate(cases):
+        got = call_student(fn, {c: list(v) for c, v in table.items()}, list(qi), sensitive)
+        first, second = expect_pair(got, "(k, l)")
+        k, ell = expect_integer(first, "k"), expect_integer(second, "l")
+        report = anonymity_report(table, quasi_identifiers=qi, sensitive=sensitive)
+        if (k, ell) == (report.k_anonymity, report.l_diversity):
+            continue
+        where = "the example" if i == 0 else f"a random table of {len(table[sensitive])} rows"
+        keys = list(zip(*(table[c] for c in qi), strict=True))
+        if k != report.k_anonymity:
+            if k == len(set(keys)):
+                raise Incorrect(f"on {where}, k = {k} counts the classes; k is the size of "
+                                "the smallest one")
+            if k == max(keys.count(key) for key in keys):
+                raise Incorrect(f"on {where}, k = {k} is the largest class; k is the "
+                                "smallest")
+            raise Incorrect(f"on {where}, k = {k} is not the size of the smallest group of "
+                            "rows that agree on every quasi-identifier")
+        if ell == len(set(table[sensitive])):
+            raise Incorrect(f"on {where}, l = {ell} counts the distinct values of the whole "
+                            "table; l counts them in each class, and takes the fewest")
+        raise Incorrect(f"on {where}, l = {ell} is not the fewest distinct sensitive values "
+                        "in any class")
+    return ("these checks passed: k and l on the example and on three random tables")
+
+
+q5 = Question(
+    EXERCISE, "q5", title="measure k-anonymity and l-diversity",
+    answer="k_and_l", function=True, checker=_check_q5,
+    hint="Group the rows by their quasi-identifier tuple (a dict from tuple to the list of "
+         "the group's sensitive values). k is the smallest group's size, l the fewest "
+         "distinct values in a group.",
+    solution="""
+        def k_and_l(table, quasi_identifiers, sensitive):
+            groups = {}
+            for key, value in zip(zip(*(table[c] for c in quasi_identifiers)), table[sensitive]):
+                groups.setdefault(key, []).append(value)
+            return (min(len(v) for v in groups.values()),
+                    min(len(set(v)) for v in groups.values()))
+    """,
+)
+
+# ---------------------------------------------------------------- q6 background knowledge
+
+#: the release of question 6 (printed in the exercise notebook): 3-anonymous and
+#: 2-diverse on (zip, age, sex)
+RELEASE = {
+    "zip": ["130**", "130**", "130**", "130**", "148**", "148**", "148**",
+            "130**", "130**", "130**"],
+    "age": ["30-39"] * 4 + ["40-49"] * 3 + ["20-29"] * 3,
+    "sex": ["F"] * 4 + ["M"] * 3 + ["F"] * 3,
+    "diagnosis": ["none", "cancer", "none", "cancer", "flu", "asthma", "none",
+                  "diabetes", "diabetes", "none"],
+}
+
+
+def _check_q6(answer) -> str:
+    if not isinstance(answer, str):
+        raise Incorrect(f"answer with the diagnosis as a string, such as 'flu' (got "
+                        f"{type(answer).__name__})")
+    given = answer.strip().casefold()
+    if given == "cancer":
+        return ("these checks passed: Dana's class (130**, 30-39, F) holds only 'none' and "
+                "'cancer', and she is ill; 2-diversity did not stop one fact the table does "
+                "not hold")
+    if given == "none":
+        raise Incorrect("you know Dana is ill: 'none' is the one value you can rule out")
+    if given in {d.casefold() for d in RELEASE["diagnosis"]}:
+        raise Incorrect("that diagnosis is not in Dana's class: find the rows with her zip "
+                        "code, age band and sex")
+    raise Incorrect(f"{answer!r} is not a diagnosis in the release")
+
+
+q6 = Question(
+    EXERCISE, "q6", title="the background-knowledge attack",
+    answer="diagnosis", checker=_check_q6,
+    hint="Find the rows that match Dana's zip code, age band and sex; list their diagnoses; "
+         "remove the one you know is not hers.",
+    solution="""
+        diagnosis = "cancer"
+    """,
+)
+
+QUESTIONS = (q1, q2, q3, q4, q5, q6)

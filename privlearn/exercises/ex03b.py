@@ -2,7 +2,9 @@
 
 q1 implement the Laplace mechanism; q2 calibrate σ for a clipped sum; q3 compose a
 budget (basic and advanced); q4 debias randomized response; q5 choose ε for a target
-error; q6 write a differentially private mean (clip, find the sensitivity, add noise).
+error; q6 write a differentially private mean (clip, find the sensitivity, add noise);
+q7 implement the exponential mechanism; q8 read the privacy region (the most TPR any
+membership test reaches at a given FPR).
 """
 
 from __future__ import annotations
@@ -10,8 +12,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import stats
 
-from ..dp import advanced_composition, analytic_gaussian_sigma, basic_composition
+from ..attacks import dp_tpr_bound
+from ..dp import (
+    advanced_composition,
+    analytic_gaussian_sigma,
+    basic_composition,
+    exponential_probabilities,
+)
 from ._checks import (
     close_to,
     expect_close,
@@ -294,4 +303,135 @@ q6 = Question(
     """,
 )
 
-QUESTIONS = (q1, q2, q3, q4, q5, q6)
+# ---------------------------------------------------------------- q7 exponential mechanism
+
+#: (scores, sensitivity, epsilon, draws): small scores; scores near 10,000, where exp
+#: overflows unless the largest score is subtracted first; a sensitivity of 3 (not 2, where
+#: leaving it out would look like a missing factor 2), with a tie; and widely spread scores,
+#: drawn more often, where a miscalibrated ε shows
+_Q7_CASES = (
+    (np.array([3.0, 2.0, 0.0, 1.0]), 1.0, 1.0, 4_000),
+    (np.array([10_000.0, 9_999.0, 9_997.0]), 1.0, 2.0, 4_000),
+    (np.array([6.0, 0.0, 3.0, 9.0, 9.0]), 3.0, 1.5, 4_000),
+    (np.array([0.0, 2.0, 4.0, 6.0, 8.0]), 1.0, 1.0, 12_000),
+)
+Q7_ALPHA = 1e-6 / len(_Q7_CASES)  # per setting: a right answer fails once in a million
+
+
+def q7_critical(options: int) -> float:
+    """The chi-square statistic above which q7 rejects a setting with ``options`` options."""
+    return float(stats.chi2.isf(Q7_ALPHA, options - 1))
+
+
+def _chi_square(counts: np.ndarray, probs: np.ndarray) -> float:
+    expected = counts.sum() * probs
+    return float(np.sum((counts - expected) ** 2 / expected))
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    w = np.exp(logits - logits.max())
+    return w / w.sum()
+
+
+def _check_q7(fn) -> str:
+    """Each setting: 4,000 or 12,000 choices from one seeded generator, a chi-square test
+    of their counts against the exponential mechanism's probabilities at level 1e-6/4 (a
+    right answer fails once in a million). Power (tests/test_exercises.py computes it with
+    the noncentral chi-square): ε·u/Δu without the 2, the sensitivity left out, or ε off by
+    15% is missed with probability below 1e-11; ε 10% low below 1e-5, 10% high below
+    1.5e-3."""
+    for i, (scores, sens, eps, draws) in enumerate(_Q7_CASES):
+        # a choice among few options repeats by chance: compare 64 of them, not one
+        same_seed = [fn.repeat((scores.copy(), sens, eps, np.random.default_rng(7)), 64)
+                     for _ in range(2)]
+        if [expect_number(x, "your choice") for x in same_seed[0]] != [
+                expect_number(x, "your choice") for x in same_seed[1]]:
+            raise Incorrect("two runs with identically seeded rng chose differently: draw "
+                            "from the rng argument, not from np.random")
+        picks = seeded_draws(fn, (scores.copy(), sens, eps), "your choice", seed=2030 + i,
+                             n=draws)
+        if (not np.all(picks == np.round(picks)) or picks.min() < 0
+                or picks.max() >= scores.size):
+            raise Incorrect(f"return the index of the chosen option, an integer from 0 to "
+                            f"{scores.size - 1} (for {scores.size} scores)")
+        counts = np.bincount(picks.astype(int), minlength=scores.size)
+        right = exponential_probabilities(scores, sensitivity=sens, epsilon=eps)
+        where = f"scores={scores.tolist()}, sensitivity={sens:g}, epsilon={eps:g}"
+        if _chi_square(counts, right) <= q7_critical(scores.size):
+            continue
+        if counts.max() == draws:
+            raise Incorrect(f"for {where} your function always picks option "
+                            f"{int(counts.argmax())}: the mechanism must be random")
+        if _chi_square(counts, _softmax(eps * scores / sens)) <= q7_critical(scores.size):
+            raise Incorrect(f"for {where} the choices follow exp(ε·u/Δu): the exponent is "
+                            "ε·u / (2Δu)")
+        raise Incorrect(f"for {where} your {draws:,} choices do not follow "
+                        "probabilities proportional to exp(ε·u/(2Δu))")
+    return ("these checks passed: it uses the rng it is given, and 4,000 to 12,000 choices "
+            "in each of four settings (one with scores near 10,000) follow the exponential "
+            "mechanism's probabilities")
+
+
+q7 = Question(
+    EXERCISE, "q7", title="the exponential mechanism",
+    answer="exp_mech", function=True, checker=_check_q7,
+    hint="Weights exp(epsilon * score / (2 * sensitivity)), normalised to probabilities, "
+         "then rng.choice(len(scores), p=probs). Scores near 10,000 overflow exp: subtract "
+         "the largest score first (it changes no ratio).",
+    solution="""
+        def exp_mech(scores, sensitivity, epsilon, rng):
+            scores = np.asarray(scores, dtype=float)
+            weights = np.exp(epsilon * (scores - scores.max()) / (2 * sensitivity))
+            return int(rng.choice(len(scores), p=weights / weights.sum()))
+    """,
+)
+
+# ---------------------------------------------------------------- q8 the privacy region
+
+
+def _draw_q8(rng) -> dict:
+    return {"epsilon": rng.randrange(1, 31) / 10,                  # 0.1 to 3
+            "delta": rng.choice((0.0, 1e-5, 1e-3, 1e-2)),
+            "fpr": rng.choice((0.001, 0.005, 0.01, 0.02, 0.05, 0.1))}
+
+
+def _right_q8(v) -> float:
+    return dp_tpr_bound(v["fpr"], v["epsilon"], v["delta"])
+
+
+def _check_q8(answer, v) -> str:
+    tpr = expect_number(answer, "tpr")
+    eps, delta, fpr = v["epsilon"], v["delta"], v["fpr"]
+    right = _right_q8(v)
+    first = math.exp(eps) * fpr + delta
+    if close_to(tpr, right):
+        edge = ("TPR <= e^ε·FPR + δ" if math.isclose(right, first)
+                else "the other edge, 1 − FPR <= e^ε(1 − TPR) + δ")
+        return f"these checks passed: the binding limit here is {edge}"
+    if delta > 0 and close_to(tpr, math.exp(eps) * fpr):
+        raise Incorrect("δ is missing: it is added to e^ε·FPR (it allows any event some "
+                        "extra probability)")
+    if right < first and close_to(tpr, min(first, 1.0)):
+        raise Incorrect("e^ε·FPR + δ is not the only limit here: the same definition "
+                        "with D and D' swapped, applied to the test's complement, gives "
+                        "1 − FPR <= e^ε(1 − TPR) + δ; take the smaller")
+    if close_to(tpr, math.exp(-eps) * fpr + delta):
+        raise Incorrect("the factor is e^ε, not e^−ε: an attack may do better than FPR, "
+                        "by at most that factor")
+    # no "too small" or "too large": that would make a bisection of it
+    raise Incorrect(f"TPR = {tpr:.6g} is not the largest one an (ε, δ)-DP mechanism "
+                    "allows here (to 4 significant digits)")
+
+
+q8 = Question(
+    EXERCISE, "q8", title="read the privacy region",
+    answer="tpr", checker=_check_q8,
+    params=Params({"epsilon": 1.0, "delta": 1e-5, "fpr": 0.01}, _draw_q8, answer=_right_q8),
+    hint="Every test satisfies TPR <= e^ε·FPR + δ and 1 − FPR <= e^ε(1 − TPR) + δ (and "
+         "TPR <= 1). Solve each for TPR and take the smallest.",
+    solution="""
+        tpr = min(1.0, np.exp(1.0) * 0.01 + 1e-5, 1 - np.exp(-1.0) * (1 - 1e-5 - 0.01))
+    """,
+)
+
+QUESTIONS = (q1, q2, q3, q4, q5, q6, q7, q8)

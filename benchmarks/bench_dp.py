@@ -15,7 +15,7 @@ import numpy as np
 from privlearn import dp
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _table import best_time, machine, print_table
+from _table import best_time, busy_competitor, machine, print_table
 
 
 def main() -> None:
@@ -42,8 +42,11 @@ def main() -> None:
             return acc.get_epsilon(1e-5)
 
         t = best_time(pld_epsilon, repeats=5)
-        rows.append([f"PLDAccountant.get_epsilon, 10^4 steps, {label}", f"{t:.2f} s", "< 1 s",
-                     "yes" if t < 1.0 else "NO"])
+        with busy_competitor():
+            busy = best_time(pld_epsilon, repeats=5)
+        rows.append([f"PLDAccountant.get_epsilon, 10^4 steps, {label}",
+                     f"{t:.2f} s ({busy:.2f} s, one busy competitor)", "< 1 s",
+                     "yes" if max(t, busy) < 1.0 else "NO"])
         reference = _dp_accounting_pld(q, sigma)
         if reference is not None:
             ref = best_time(reference, repeats=5)

@@ -385,15 +385,17 @@ _GRADED_ANSWERS = {  # ex03b's answer cells, written for whatever values the not
        "    w = np.exp(epsilon * (np.asarray(scores) - max(scores)) / (2 * sensitivity))\n"
        "    return int(rng.choice(len(w), p=w / w.sum()))\n",
     9: "v = ex.q8.values\n"
-       "e, d, f = v['epsilon'], v['delta'], v['fpr']\n"
-       "tpr = min(1.0, np.exp(e) * f + d, 1 - np.exp(-e) * (1 - d - f))\n",
+       "e, d = v['epsilon'], v['delta']\n"
+       "tpr = tuple(min(1.0, np.exp(e) * f + d, 1 - np.exp(-e) * (1 - d - f))\n"
+       "            for f in (v['fpr_low'], v['fpr_high']))\n",
 }
 _COURSE_ANSWERS = {  # the solution notebook's literal answers, copied into a graded hand-out
     3: "sigma = analytic_gaussian_sigma(sensitivity=5.0, epsilon=1.0, delta=1e-6)\n",
     4: "answer = (basic_composition([0.1] * 20)[0],\n"
        "          advanced_composition(epsilon=0.1, delta=1e-7, k=20, delta_slack=1e-6)[0])\n",
     6: "epsilon = np.log(1 / 0.05) / 10\n",
-    9: "tpr = min(1.0, np.exp(1.0) * 0.01 + 1e-5, 1 - np.exp(-1.0) * (1 - 1e-5 - 0.01))\n",
+    9: "tpr = tuple(min(1.0, np.exp(1.0) * f + 1e-5, 1 - np.exp(-1.0) * (1 - 1e-5 - f))\n"
+       "            for f in (0.01, 0.5))\n",
 }
 
 

@@ -9,6 +9,7 @@ q5 measure k-anonymity and l-diversity; q6 the background-knowledge attack on a
 from __future__ import annotations
 
 import math
+import unicodedata
 
 import numpy as np
 
@@ -195,21 +196,59 @@ KL_TABLE = {"zip": ["130**"] * 3 + ["148**"] * 3, "age": ["<30"] * 3 + [">=40"] 
              "condition": ["heart", "heart", "heart", "flu", "cancer", "cancer"]}
 
 
+def _classes(*groups: tuple[str, list[str]]) -> tuple[dict, list[str], str]:
+    """A table from (zip, diagnoses of the class) pairs: one class per zip code."""
+    table: dict[str, list] = {"zip": [], "diagnosis": []}
+    for zip_code, values in groups:
+        table["zip"] += [zip_code] * len(values)
+        table["diagnosis"] += values
+    return table, ["zip"], "diagnosis"
+
+
+#: fixed tables on which each wrong definition a random table could miss fails every time:
+#: the smallest class is not the least diverse (k and l from one class); every class is
+#: diverse but one holds a value once (l as the least count of a value); a singleton class
+#: (l with singletons skipped); and l = 3 (l always 1, or l of the whole table)
+_Q5_FIXED = (
+    _classes(("1**", ["flu", "cancer"]), ("2**", ["asthma"] * 4), ("3**", ["flu", "flu", "none"])),
+    _classes(("1**", ["flu", "cancer"]), ("2**", ["flu", "flu", "asthma"]),
+             ("3**", ["none", "none", "cancer", "cancer"])),
+    _classes(("1**", ["flu"]), ("2**", ["flu", "cancer", "asthma"]), ("3**", ["none", "flu"])),
+    _classes(("1**", ["flu", "cancer", "none"]), ("2**", ["flu", "none", "asthma", "asthma"]),
+             ("3**", ["none", "flu", "cancer", "diabetes", "asthma"])),
+)
+_Q5_VALUES = ("none", "flu", "asthma", "cancer", "diabetes")
+
+
 def _q5_random_case(seed: int) -> tuple[dict, list[str], str]:
-    """A random table of 10 to 40 rows on two or three quasi-identifiers, so that an answer
-    written for the example does not carry over."""
+    """A random table, so that an answer written for the fixed ones does not carry over:
+    3 to 6 classes of 2 to 6 rows on (zip, decade, sex), each with its own number of
+    distinct diagnoses, the smallest class never the least diverse (so that k and l come
+    from different classes, and neither is 1 by way of a singleton)."""
     rng = np.random.default_rng(seed)
-    n = int(rng.integers(10, 41))
-    table = {"zip": rng.choice(["100**", "101**", "102**"], n).tolist(),
-             "decade": rng.choice([1960, 1970, 1980], n).tolist(),
-             "sex": rng.choice(["F", "M"], n).tolist(),
-             "diagnosis": rng.choice(["none", "flu", "asthma", "cancer"], n).tolist()}
-    qi = ["zip", "decade", "sex"] if rng.random() < 0.5 else ["zip", "sex"]
-    return table, qi, "diagnosis"
+    while True:
+        m = int(rng.integers(3, 7))
+        sizes = rng.integers(2, 7, m)
+        kinds = [int(rng.integers(1, min(int(n), len(_Q5_VALUES)) + 1)) for n in sizes]
+        if np.argmin(sizes) != np.argmin(kinds) and sizes.min() < sizes[np.argmin(kinds)]:
+            break
+    table: dict[str, list] = {"zip": [], "decade": [], "sex": [], "diagnosis": []}
+    keys = rng.permutation([(z, d, s) for z in ("100**", "101**") for d in (1960, 1970, 1980)
+                            for s in ("F", "M")])[:m]
+    for (z, d, s), n, kind in zip(keys.tolist(), sizes.tolist(), kinds, strict=True):
+        values = rng.choice(_Q5_VALUES, kind, replace=False).tolist()
+        values += rng.choice(values, n - kind).tolist()       # every chosen value appears
+        table["zip"] += [z] * n
+        table["decade"] += [int(d)] * n
+        table["sex"] += [s] * n
+        table["diagnosis"] += rng.permutation(values).tolist()
+    order = rng.permutation(len(table["zip"]))               # rows interleaved, not grouped
+    return {c: [v[i] for i in order] for c, v in table.items()}, ["zip", "decade", "sex"], \
+        "diagnosis"
 
 
 def _check_q5(fn) -> str:
-    cases = [(KL_TABLE, ["zip", "age"], "condition"),
+    cases = [(KL_TABLE, ["zip", "age"], "condition"), *_Q5_FIXED,
              *(_q5_random_case(int(seed)) for seed in fresh_rng().integers(2**32, size=3))]
     for i, (table, qi, sensitive) in enumerate(cases):
         got = call_student(fn, {c: list(v) for c, v in table.items()}, list(qi), sensitive)
@@ -218,7 +257,8 @@ def _check_q5(fn) -> str:
         report = anonymity_report(table, quasi_identifiers=qi, sensitive=sensitive)
         if (k, ell) == (report.k_anonymity, report.l_diversity):
             continue
-        where = "the example" if i == 0 else f"a random table of {len(table[sensitive])} rows"
+        where = ("the example" if i == 0 else f"fixed table {i} of {len(_Q5_FIXED)}"
+                 if i <= len(_Q5_FIXED) else f"a random table of {len(table[sensitive])} rows")
         keys = list(zip(*(table[c] for c in qi), strict=True))
         if k != report.k_anonymity:
             if k == len(set(keys)):
@@ -234,7 +274,8 @@ def _check_q5(fn) -> str:
                             "table; l counts them in each class, and takes the fewest")
         raise Incorrect(f"on {where}, l = {ell} is not the fewest distinct sensitive values "
                         "in any class")
-    return ("these checks passed: k and l on the example and on three random tables")
+    return ("these checks passed: k and l on the example, four more fixed tables and three "
+            "random ones")
 
 
 q5 = Question(
@@ -271,7 +312,9 @@ def _check_q6(answer) -> str:
     if not isinstance(answer, str):
         raise Incorrect(f"answer with the diagnosis as a string, such as 'flu' (got "
                         f"{type(answer).__name__})")
-    given = answer.strip().casefold()
+    # full-width letters from an input method, case, spaces, quotes and a final full stop
+    # do not matter
+    given = unicodedata.normalize("NFKC", answer).strip().strip("'\"。.").strip().casefold()
     if given == "cancer":
         return ("these checks passed: Dana's class (130**, 30-39, F) holds only 'none' and "
                 "'cancer', and she is ill; 2-diversity did not stop one fact the table does "

@@ -381,9 +381,9 @@ _GRADED_ANSWERS = {  # ex03b's answer cells, written for whatever values the not
     7: "def dp_mean(values, lower, upper, epsilon, rng):\n"
        "    sensitivity = (upper - lower) / len(values)\n"
        "    return np.clip(values, lower, upper).mean() + rng.laplace(0, sensitivity / epsilon)\n",
-    8: "def exp_mech(scores, sensitivity, epsilon, rng):\n"
+    8: "def exp_probs(scores, sensitivity, epsilon):\n"
        "    w = np.exp(epsilon * (np.asarray(scores) - max(scores)) / (2 * sensitivity))\n"
-       "    return int(rng.choice(len(w), p=w / w.sum()))\n",
+       "    return w / w.sum()\n",
     9: "v = ex.q8.values\n"
        "e, d = v['epsilon'], v['delta']\n"
        "tpr = tuple(min(1.0, np.exp(e) * f + d, 1 - np.exp(-e) * (1 - d - f))\n"

@@ -25,6 +25,7 @@ from scipy.stats import rankdata
 from torch import nn
 
 from .._validation import as_real_array, check_probability, check_real
+from ..dp.region import dp_tpr_bound
 
 __all__ = [
     "MembershipResult",
@@ -51,22 +52,6 @@ def yeom_bound(epsilon: float) -> float:
     """e^ε − 1 (Yeom et al. 2018, Theorem 1), capped at 1."""
     eps = check_real("epsilon", epsilon, low=0.0, low_open=False)
     return 1.0 if eps >= math.log(2.0) else math.expm1(eps)  # e^ε − 1 >= 1 from ε = ln 2
-
-
-def dp_tpr_bound(fpr: float, epsilon: float, delta: float = 0.0) -> float:
-    """The most TPR any membership test reaches at false-positive rate ``fpr`` against an
-    (ε, δ)-DP model: min(1, e^ε·FPR + δ, 1 − e^(−ε)·(1 − δ − FPR)).
-
-    Both terms are the edges of the privacy region (Kairouz, Oh & Viswanath 2015,
-    Theorem 2.1); at the low FPRs that matter for identifying individuals the first one
-    binds, so a DP model at ε = 1 lets no attack flag more than 2.7 % of members at 1 % FPR.
-    """
-    f = check_probability("fpr", fpr, closed=True)
-    eps = check_real("epsilon", epsilon, low=0.0, low_open=False)
-    d = check_probability("delta", delta, closed=True)
-    if eps > 700:  # e^ε overflows: the first term is δ at FPR 0 and above 1 otherwise
-        return d if f == 0 else 1.0
-    return float(min(1.0, math.exp(eps) * f + d, 1.0 - math.exp(-eps) * (1.0 - d - f)))
 
 
 def accountant_tpr_bound(fpr: float, accountant, *, deltas=None) -> float:

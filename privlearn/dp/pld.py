@@ -21,8 +21,10 @@ grid point a < i < b is W_i − e^(−h)·W_(i+1), at b it is W_b, at +∞ it is
 lowest point takes what is left, 1 − δ_a − (δ_a − δ_(a+1))/(e^h − 1). Nothing is
 rounded down, so in exact arithmetic every ε reported is an upper bound: *pessimistic*.
 Composition cuts tails only where a bound puts their mass below ``tail`` (10⁻¹⁵ by
-default): the high tail's mass is counted as infinite loss, the low tail's is moved up to
-the lowest point kept, and both can only raise δ. The pessimism of the grid adds up over
+default), and never lowers δ for it: :meth:`~PrivacyLossDistribution.compose` counts the
+high tail's mass as infinite loss and moves the low tail's up to the lowest point kept;
+:meth:`~PrivacyLossDistribution.self_compose` counts the whole bound, ``tail``, as infinite
+loss. The pessimism of the grid adds up over
 steps: it is largest for many steps at small q (about +5% in ε for q = 1e-4, σ = 1,
 10⁶ steps at h = 1e-4; a smaller h removes it). Floating point limits the rest: composing by
 FFT leaves round-off of about T·10⁻¹⁶ of the bulk in each grid cell, which moves ε either

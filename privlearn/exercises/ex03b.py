@@ -3,8 +3,8 @@
 q1 implement the Laplace mechanism; q2 calibrate σ for a clipped sum; q3 compose a
 budget (basic and advanced); q4 debias randomized response; q5 choose ε for a target
 error; q6 write a differentially private mean (clip, find the sensitivity, add noise);
-q7 implement the exponential mechanism; q8 read the privacy region (the most TPR any
-membership test reaches at a given FPR).
+q7 implement the exponential mechanism's probabilities; q8 read the privacy region (the
+most TPR any membership test reaches at two FPRs).
 """
 
 from __future__ import annotations
@@ -12,15 +12,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
-from ..attacks import dp_tpr_bound
 from ..dp import (
     advanced_composition,
     analytic_gaussian_sigma,
     basic_composition,
     exponential_probabilities,
 )
+from ..dp.region import dp_tpr_bound
 from ._checks import (
     close_to,
     expect_close,
@@ -305,33 +304,15 @@ q6 = Question(
 
 # ---------------------------------------------------------------- q7 exponential mechanism
 
-#: (scores, sensitivity, epsilon, draws): small scores; scores near 10,000, where exp
-#: overflows unless the largest score is subtracted first; a sensitivity of 3 (not 2, where
-#: leaving it out would look like a missing factor 2), with a tie; widely spread scores,
-#: drawn more often, where a miscalibrated ε shows; and two negative scores far apart, drawn
-#: most often, where report noisy max (notebook 03b's other selection mechanism, close to
-#: this one elsewhere) picks the low one 2.75% of the time against 1.80%
+#: (scores, sensitivity, epsilon): small scores; scores near 10,000, where exp overflows
+#: unless the largest score is subtracted first; a sensitivity of 3 (not 2, where leaving
+#: it out would look like a missing factor 2), with a tie; negative scores
 _Q7_CASES = (
-    (np.array([3.0, 2.0, 0.0, 1.0]), 1.0, 1.0, 4_000),
-    (np.array([10_000.0, 9_999.0, 9_997.0]), 1.0, 2.0, 4_000),
-    (np.array([6.0, 0.0, 3.0, 9.0, 9.0]), 3.0, 1.5, 4_000),
-    (np.array([0.0, 2.0, 4.0, 6.0, 8.0]), 1.0, 1.0, 12_000),
-    (np.array([-1.0, -9.0]), 1.0, 1.0, 30_000),
+    ([3.0, 2.0, 0.0, 1.0], 1.0, 1.0),
+    ([10_000.0, 9_999.0, 9_997.0], 1.0, 2.0),
+    ([6.0, 0.0, 3.0, 9.0, 9.0], 3.0, 1.5),
+    ([-1.0, -9.0, -4.0], 1.0, 0.5),
 )
-#: per setting; the chi-square approximation is anti-conservative this far in the tail (by
-#: up to 1.6x, importance-sampled), so 1e-7 nominal keeps a right answer's failures well
-#: under one in a million
-Q7_ALPHA = 1e-7 / len(_Q7_CASES)
-
-
-def q7_critical(options: int) -> float:
-    """The chi-square statistic above which q7 rejects a setting with ``options`` options."""
-    return float(stats.chi2.isf(Q7_ALPHA, options - 1))
-
-
-def _chi_square(counts: np.ndarray, probs: np.ndarray) -> float:
-    expected = counts.sum() * probs
-    return float(np.sum((counts - expected) ** 2 / expected))
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -340,55 +321,59 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def _check_q7(fn) -> str:
-    """Each setting: 4,000 to 30,000 choices from one seeded generator, a chi-square test
-    of their counts against the exponential mechanism's probabilities at level 1e-7/5 (a
-    right answer fails less than once in a million). Power (tests/test_exercises.py):
-    ε·u/Δu without the 2, the sensitivity left out, ε off by 15%, or report noisy max with
-    Lap(2Δ/ε) is missed with probability below 1e-9 (noncentral chi-square); ε 10% low
-    below 1e-4 and 10% high below 5e-3 (seeded simulation)."""
-    for i, (scores, sens, eps, draws) in enumerate(_Q7_CASES):
-        # a choice among few options repeats by chance: compare 64 of them, not one
-        same_seed = [fn.repeat((scores.copy(), sens, eps, np.random.default_rng(7)), 64)
-                     for _ in range(2)]
-        if [expect_number(x, "your choice") for x in same_seed[0]] != [
-                expect_number(x, "your choice") for x in same_seed[1]]:
-            raise Incorrect("two runs with identically seeded rng chose differently: draw "
-                            "from the rng argument, not from np.random")
-        picks = seeded_draws(fn, (scores.copy(), sens, eps), "your choice", seed=2030 + i,
-                             n=draws)
-        if (not np.all(picks == np.round(picks)) or picks.min() < 0
-                or picks.max() >= scores.size):
-            raise Incorrect(f"return the index of the chosen option, an integer from 0 to "
-                            f"{scores.size - 1} (for {scores.size} scores)")
-        counts = np.bincount(picks.astype(int), minlength=scores.size)
+    """Exact: the probabilities on four fixed settings and two random ones (fresh each
+    check), to 1e-6 relative, so no statistical test is needed and ε off by 1% fails."""
+    rng = fresh_rng()
+    random = [(np.round(rng.uniform(-50, 50, int(rng.integers(2, 9))), 1).tolist(),
+               float(rng.choice([0.5, 1.0, 2.0, 5.0])), float(rng.uniform(0.1, 3.0)))
+              for _ in range(2)]
+    for scores, sens, eps in (*_Q7_CASES, *random):
+        where = f"scores={scores}, sensitivity={sens:g}, epsilon={eps:.4g}"
+        got = call_student(fn, list(scores), sens, eps)
+        if isinstance(got, (int, np.integer)):
+            raise Incorrect("return the probability of every option (an array), not one "
+                            "choice: rng.choice(len(scores), p=...) makes the choice")
+        try:
+            probs = np.asarray(got, dtype=float).reshape(-1)
+        except (TypeError, ValueError):
+            raise Incorrect(f"for {where} your function returned {type(got).__name__}, not "
+                            "an array of probabilities") from None
+        if probs.size != len(scores):
+            raise Incorrect(f"for {where} return one probability per option ({len(scores)}), "
+                            f"got {probs.size}")
+        if not np.all(np.isfinite(probs)):
+            raise Incorrect(f"for {where} your probabilities are not finite: exp overflows on "
+                            "large scores unless you subtract the largest score first (it "
+                            "changes no ratio)")
         right = exponential_probabilities(scores, sensitivity=sens, epsilon=eps)
-        where = f"scores={scores.tolist()}, sensitivity={sens:g}, epsilon={eps:g}"
-        if _chi_square(counts, right) <= q7_critical(scores.size):
+        if np.allclose(probs, right, rtol=1e-6, atol=1e-12):
             continue
-        if counts.max() == draws:
-            raise Incorrect(f"for {where} your function always picks option "
-                            f"{int(counts.argmax())}: the mechanism must be random")
-        if _chi_square(counts, _softmax(eps * scores / sens)) <= q7_critical(scores.size):
-            raise Incorrect(f"for {where} the choices follow exp(ε·u/Δu): the exponent is "
-                            "ε·u / (2Δu)")
-        raise Incorrect(f"for {where} your {draws:,} choices do not follow "
-                        "probabilities proportional to exp(ε·u/(2Δu))")
-    return ("these checks passed: it uses the rng it is given, and 4,000 to 30,000 choices "
-            "in each of five settings (one with scores near 10,000, one with negative ones) "
-            "follow the exponential mechanism's probabilities")
+        values = np.asarray(scores)
+        if not math.isclose(float(probs.sum()), 1.0, rel_tol=1e-6):
+            raise Incorrect(f"for {where} your probabilities add up to {probs.sum():.6g}, "
+                            "not 1: divide the weights by their sum")
+        if np.allclose(probs, _softmax(eps * values / sens), rtol=1e-6, atol=1e-12):
+            raise Incorrect(f"for {where} these are proportional to exp(ε·u/Δu): the "
+                            "exponent is ε·u / (2Δu)")
+        if np.allclose(probs, _softmax(-eps * values / (2 * sens)), rtol=1e-6, atol=1e-12):
+            raise Incorrect(f"for {where} the lowest score gets the most weight: the "
+                            "exponent is +ε·u / (2Δu)")
+        raise Incorrect(f"for {where} your probabilities are not proportional to "
+                        "exp(ε·u/(2Δu))")
+    return ("these checks passed: the probabilities are exact on four fixed settings (one "
+            "with scores near 10,000, one with negative scores) and on two random ones")
 
 
 q7 = Question(
     EXERCISE, "q7", title="the exponential mechanism",
-    answer="exp_mech", function=True, checker=_check_q7,
-    hint="Weights exp(epsilon * score / (2 * sensitivity)), normalised to probabilities, "
-         "then rng.choice(len(scores), p=probs). Scores near 10,000 overflow exp: subtract "
-         "the largest score first (it changes no ratio).",
+    answer="exp_probs", function=True, checker=_check_q7,
+    hint="Weights exp(epsilon * score / (2 * sensitivity)), divided by their sum. Scores "
+         "near 10,000 overflow exp: subtract the largest score first (it changes no ratio).",
     solution="""
-        def exp_mech(scores, sensitivity, epsilon, rng):
+        def exp_probs(scores, sensitivity, epsilon):
             scores = np.asarray(scores, dtype=float)
             weights = np.exp(epsilon * (scores - scores.max()) / (2 * sensitivity))
-            return int(rng.choice(len(scores), p=weights / weights.sum()))
+            return weights / weights.sum()
     """,
 )
 

@@ -1,4 +1,5 @@
-"""Federated learning: FedAvg aggregation, client partitioning, simulation, DP-FedAvg.
+"""Federated learning: FedAvg aggregation, client partitioning, simulation, DP-FedAvg,
+and remedies for non-IID clients (FedProx, FedAdam).
 
 A deployment on Flower, across processes, is :mod:`privlearn.fl.flower` (an extra).
 
@@ -7,6 +8,8 @@ A deployment on Flower, across processes, is :mod:`privlearn.fl.flower` (an extr
 
 from .encrypted import PaillierAggregator
 from .fedavg import fedavg, weighted_sum
+from .fedopt import FedAdamAggregator
+from .fedprox import FedProx
 from .partition import partition_dirichlet, partition_iid, partition_shards
 from .private import DPFedAvgAggregator, LocalDPSGD, clip_update
 from .secure import SecureAggregationFailed, SecureAggregator
@@ -26,9 +29,11 @@ from .vertical import VerticalResult, train_centralized_taylor, train_vertical_l
 
 __all__ = [
     "DPFedAvgAggregator",
+    "FedAdamAggregator",
     "FedAvgAggregator",
     "FedAvgHistory",
     "FedAvgServer",
+    "FedProx",
     "FederatedTask",
     "LocalDPSGD",
     "PaillierAggregator",

@@ -98,10 +98,13 @@ class FedAvgHistory:
 
 def local_sgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int,
               batch_size: int | None, lr: float, generator: torch.Generator,
-              loss_fn=nn.functional.cross_entropy) -> None:
+              loss_fn=nn.functional.cross_entropy,
+              penalty: Callable[[nn.Module], torch.Tensor] | None = None) -> None:
     """Plain minibatch SGD on one client's data, in place. ``batch_size=None``: full batch.
 
     ``generator`` (required) shuffles; torch's global generator is never used.
+    ``penalty(model)``, if given, is added to every batch's loss (FedProx's proximal term,
+    :class:`~privlearn.fl.fedprox.FedProx`).
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -111,6 +114,8 @@ def local_sgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int
         batch_size = check_int("batch_size", batch_size, low=1)
     lr = check_real("lr", lr, low=0.0)
     check_generator("generator", generator)
+    if penalty is not None and not callable(penalty):
+        raise TypeError(f"penalty must be callable or None, got {type(penalty).__name__}")
     opt = torch.optim.SGD(model.parameters(), lr=lr)  # bound to *this* model
     n = x.shape[0]
     bs = n if batch_size is None else min(batch_size, n)
@@ -120,7 +125,8 @@ def local_sgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int
         for start in range(0, n, bs):
             idx = order[start:start + bs]
             opt.zero_grad()
-            loss_fn(model(x[idx]), y[idx]).backward()
+            loss = loss_fn(model(x[idx]), y[idx])
+            (loss if penalty is None else loss + penalty(model)).backward()
             opt.step()
 
 

@@ -1,5 +1,5 @@
 """Federated learning: FedAvg aggregation, client partitioning, simulation, DP-FedAvg,
-and remedies for non-IID clients (FedProx, FedAdam).
+and remedies for non-IID clients (FedProx, SCAFFOLD, FedAdam).
 
 A deployment on Flower, across processes, is :mod:`privlearn.fl.flower` (an extra).
 
@@ -12,6 +12,7 @@ from .fedopt import FedAdamAggregator
 from .fedprox import FedProx
 from .partition import partition_dirichlet, partition_iid, partition_shards
 from .private import DPFedAvgAggregator, LocalDPSGD, clip_update
+from .scaffold import Scaffold
 from .secure import SecureAggregationFailed, SecureAggregator
 from .simulation import (
     FedAvgAggregator,
@@ -37,6 +38,7 @@ __all__ = [
     "FederatedTask",
     "LocalDPSGD",
     "PaillierAggregator",
+    "Scaffold",
     "SecureAggregationFailed",
     "SecureAggregator",
     "VerticalResult",

@@ -103,3 +103,72 @@ def test_both_plug_into_run_fedavg():
             for _ in range(2)]
     assert torch.equal(runs[0].weight, runs[1].weight)
     assert not torch.allclose(runs[0].weight, plain.weight)
+
+
+def _gradients(params, x, y):
+    model = _tiny_model()
+    for p, v in zip(model.parameters(), params, strict=True):
+        p.data.copy_(v)
+    nn.functional.cross_entropy(model(x), y).backward()
+    return [p.grad.detach().clone() for p in model.parameters()]
+
+
+def test_scaffold_two_rounds_by_hand():
+    """Two of N = 4 clients take part, one full-batch step each (K = 1). Round 1 has no
+    correction, so c_i = g_i(x0) and c = (g_a + g_b)/N (the sum over N, not over the round's
+    clients); round 2 steps along g_i(x1) − c_i + c, and then c_i = g_i(x1) (option II with
+    K = 1) and c = (g_a(x1) + g_b(x1))/N."""
+    from privlearn.fl import Scaffold
+
+    lr = 0.5
+    data = [(X[:2], Y[:2]), (X[1:], Y[1:])]
+    sizes = [2, 2]
+    s = Scaffold(epochs=1, batch_size=None, lr=lr)
+    s.start(num_clients=4, client_fraction=0.5, rng=0)
+    x0 = [p.detach().clone() for p in _tiny_model().parameters()]
+    names = [n for n, _ in _tiny_model().named_parameters()]
+
+    def round_of(x_params):
+        states = []
+        for i, (xi, yi) in enumerate(data):
+            model = _tiny_model()
+            for p, v in zip(model.parameters(), x_params, strict=True):
+                p.data.copy_(v)
+            s(model, xi, yi, client=i, generator=torch.Generator().manual_seed(0))
+            states.append({k: v.detach().clone() for k, v in model.state_dict().items()})
+        global_state = dict(zip(names, x_params, strict=True))
+        new = s.aggregate(global_state, states, sizes)
+        return [new[n] for n in names]
+
+    g0 = [_gradients(x0, *d) for d in data]
+    x1 = round_of(x0)
+    want_x1 = [x - lr * (a + b) / 2 for x, a, b in zip(x0, *g0, strict=True)]
+    for got, want in zip(x1, want_x1, strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-7)
+    for i in range(2):
+        for n, g in zip(names, g0[i], strict=True):
+            torch.testing.assert_close(s.client_controls[i][n], g, rtol=1e-5, atol=1e-6)
+    c0 = [(a + b) / 4 for a, b in zip(*g0, strict=True)]
+    g1 = [_gradients(x1, *d) for d in data]
+    x2 = round_of(x1)
+    steps = [[x - lr * (g - ci + c) for x, g, ci, c in zip(x1, g1[i], g0[i], c0, strict=True)]
+             for i in range(2)]
+    for got, a, b in zip(x2, *steps, strict=True):
+        torch.testing.assert_close(got, (a + b) / 2, rtol=1e-5, atol=1e-6)
+    for n, a, b in zip(names, *g1, strict=True):
+        torch.testing.assert_close(s.server_control[n], (a + b) / 4, rtol=1e-5, atol=1e-6)
+
+
+def test_scaffold_in_run_fedavg_uploads_twice_fedavg():
+    from privlearn.fl import Scaffold
+
+    gen = torch.Generator().manual_seed(1)
+    clients = [(torch.randn(20, 4, generator=gen), torch.randint(0, 3, (20,), generator=gen))
+               for _ in range(3)]
+    make = lambda: nn.Linear(4, 3)  # noqa: E731
+    kw = dict(rounds=2, local_epochs=1, batch_size=5, lr=0.1, rng=3)
+    _, plain = run_fedavg(make, clients, **kw)
+    s = Scaffold(epochs=1, batch_size=5, lr=0.1)
+    _, hist = run_fedavg(make, clients, local_train=s, aggregator=s, **kw)
+    assert hist.bytes_up[0] == 2 * plain.bytes_up[0]
+    assert set(s.client_controls) == {0, 1, 2} and s.server_control is not None

@@ -401,6 +401,13 @@ CASES = [
     Case("fl.FedProx", "batch_size = 0",
          lambda c: fl.FedProx(mu=0.1, epochs=1, batch_size=0, lr=0.1), ValueError,
          r"batch_size must be an integer >= 1", r"got 0"),
+    Case("fl.Scaffold", "a learning rate of 0 (the control variate divides by it)",
+         lambda c: fl.Scaffold(epochs=1, batch_size=10, lr=0.0), ValueError,
+         r"lr must be", r"got 0"),
+    Case("fl.Scaffold", "aggregate before start",
+         lambda c: fl.Scaffold(epochs=1, batch_size=10, lr=0.1).aggregate(
+             {"w": torch.zeros(1)}, [{"w": torch.zeros(1)}], [1]), RuntimeError,
+         r"Scaffold.start must be called before aggregate", r"run_fedavg"),
     Case("fl.FedAdamAggregator", "beta1 = 1 (the first moment never moves)",
          lambda c: fl.FedAdamAggregator(server_lr=0.1, beta1=1.0), ValueError,
          r"beta1 must be", r"got 1"),

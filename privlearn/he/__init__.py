@@ -1,5 +1,7 @@
-"""Homomorphic encryption: Paillier from scratch (:mod:`.paillier`), and encrypted vectors
-for ML on top of ``phe`` (:mod:`.vectors`).
+"""Homomorphic encryption: Paillier from scratch (:mod:`.paillier`), encrypted vectors
+for ML on top of ``phe`` (:mod:`.vectors`), and lattice-based (RLWE, BFV-style) encryption
+from scratch on toy parameters (:mod:`.rlwe`: ``from privlearn.he import rlwe``; its names
+would clash with Paillier's, so it is not flattened into ``he``).
 
 ``he`` never imports ``fl``, ``dp`` or ``mpc``; the FedAvg aggregator that uses it lives
 in :mod:`privlearn.fl.encrypted`.

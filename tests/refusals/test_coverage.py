@@ -22,6 +22,7 @@ PACKAGES = {"dp": "privlearn.dp", "he": "privlearn.he", "mpc": "privlearn.mpc",
             "course": "privlearn.course", "exercises": "privlearn.exercises",
             "grading": "privlearn.grading", "handouts": "privlearn.handouts"}
 EXTRA = {"dp": ["privlearn.dp.dpsgd"], "fl": ["privlearn.fl.encrypted"],
+         "he": ["privlearn.he.rlwe"],
          "mpc": ["privlearn.mpc.secure_aggregation", "privlearn.mpc.secagg_parties"]}
 
 EXEMPT = {  # name -> why no bad-input test applies
@@ -58,6 +59,8 @@ EXEMPT = {  # name -> why no bad-input test applies
     "attacks.LinkageResult": "a result record built by linkage_attack",
     "data.Split": "a result record built by the loaders",
     "he.Ciphertext": "a record; every function that takes one checks it (_check_ciphertext)",
+    "he.RLWECiphertext": "a record built by rlwe.encrypt; every rlwe function checks it",
+    "he.RLWEKeys": "a record built by rlwe.generate_keys; every rlwe function checks it",
     "he.EncryptedVector": "a record built by encrypt_vector; its bound is tested in "
                           "test_overflow",
     "he.PackedVector": "a record built by pack_encrypt; its room is tested in test_overflow",

@@ -18,6 +18,7 @@ from privlearn.dp.dpsgd import (
     train_dp_sgd,
 )
 from privlearn.fl.encrypted import packed_upload_bytes
+from privlearn.he import rlwe
 
 from ._cases import Case, check, ids
 
@@ -40,6 +41,9 @@ def _lira(references, reference_in):
     return attacks.likelihood_ratio_attack(
         nn.Linear(4, 2), (torch.zeros(2, 4), torch.zeros(2, dtype=torch.long)),
         (torch.zeros(1, 4), torch.zeros(1, dtype=torch.long)), references, reference_in)
+
+
+_RLWE_KEYS = rlwe.generate_keys(rlwe.RLWEParams(n=8, q=2**20, t=8), rng=0)
 
 
 def _pld(interval):
@@ -395,6 +399,28 @@ CASES = [
     Case("attacks.epsilon_lower_bound", "confidence 1 (no interval is finite)",
          lambda c: attacks.epsilon_lower_bound([0], [0], confidence=1.0), ValueError,
          r"confidence must be", r"got 1"),
+    Case("he.RLWEParams", "n = 12 (x^n + 1 must be a power-of-two cyclotomic)",
+         lambda c: rlwe.RLWEParams(n=12, q=2**20, t=16), ValueError,
+         r"n must be a power of two", r"got 12"),
+    Case("he.RLWEParams", "q not a multiple of t",
+         lambda c: rlwe.RLWEParams(n=8, q=1000, t=16), ValueError,
+         r"q must be a multiple of t", r"q=1000 and t=16"),
+    Case("he.generate_keys", "params as a dict",
+         lambda c: rlwe.generate_keys({"n": 8}, rng=0), TypeError,
+         r"params must be RLWEParams", r"got dict"),
+    Case("he.noise", "a message of the wrong length",
+         lambda c: rlwe.noise(_RLWE_KEYS, rlwe.encrypt(_RLWE_KEYS, [0] * 8, rng=0), [0] * 7),
+         ValueError, r"message must be 8 integers", r"\(7,\)"),
+    Case("he.multiply", "a three-part product multiplied again",
+         lambda c: rlwe.multiply(rlwe.multiply(*[rlwe.encrypt(_RLWE_KEYS, [1] * 8, rng=i)
+                                                 for i in (1, 2)]),
+                                 rlwe.encrypt(_RLWE_KEYS, [1] * 8, rng=3)), ValueError,
+         r"multiply takes two fresh-form ciphertexts", r"relinearise"),
+    Case("he.add", "RLWE ciphertexts under different parameters",
+         lambda c: rlwe.add(rlwe.encrypt(_RLWE_KEYS, [0] * 8, rng=0),
+                            rlwe.encrypt(rlwe.generate_keys(rlwe.RLWEParams(n=8, q=2**21, t=8),
+                                                            rng=0), [0] * 8, rng=0)),
+         ValueError, r"ciphertexts under different parameters", r"q=2097152"),
     Case("fl.FedProx", "a negative mu",
          lambda c: fl.FedProx(mu=-0.1, epochs=1, batch_size=10, lr=0.1), ValueError,
          r"mu must be", r"got -0\.1"),

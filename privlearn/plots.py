@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from ._validation import as_real_array, check_int, check_probability, check_real
+from .dp.region import dp_tpr_bound
 
 __all__ = [
     "accuracy_curves",
@@ -438,10 +439,9 @@ def privacy_region(curves: dict, *, epsilon: float, delta: float = 0.0,
     epsilon = check_real("epsilon", epsilon, low=0.0, low_open=False, high=700.0)
     delta = check_probability("delta", delta, closed=True)
     fpr = np.linspace(0.0, 1.0, 401)
-    upper = np.minimum.reduce([np.ones_like(fpr), np.exp(epsilon) * fpr + delta,
-                               1.0 - np.exp(-epsilon) * (1.0 - delta - fpr)])
-    lower = 1.0 - np.minimum.reduce([np.ones_like(fpr), np.exp(epsilon) * (1 - fpr) + delta,
-                                     1.0 - np.exp(-epsilon) * (1.0 - delta - (1 - fpr))])
+    upper = np.array([dp_tpr_bound(f, epsilon, delta) for f in fpr])
+    # the lower edge is the upper one seen from the complementary test (swap TPR and FPR)
+    lower = 1.0 - np.array([dp_tpr_bound(1.0 - f, epsilon, delta) for f in fpr])
     fig, ax = plt.subplots(figsize=(4.6, 4.4))
     ax.fill_between(fpr, lower, upper, color="C0", alpha=0.15,
                     label=f"privacy region, ε = {epsilon:g}, δ = {delta:g}")

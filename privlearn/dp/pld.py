@@ -127,7 +127,7 @@ class PrivacyLossDistribution:
         log_lower = np.append(np.logaddexp.accumulate(log_terms[::-1])[::-1], -np.inf)
         return mass, log_lower
 
-    def delta(self, epsilon):
+    def delta(self, epsilon) -> float | np.ndarray:
         """δ(ε) = P(L = ∞) + Σ_{ℓ > ε} p(ℓ)(1 − e^(ε − ℓ)); a float or an array like ε."""
         eps = as_real_array("epsilon", epsilon)
         mass, log_lower = self._upper_sums()

@@ -1,7 +1,9 @@
 """Homomorphic encryption: Paillier from scratch (:mod:`.paillier`), encrypted vectors
-for ML on top of ``phe`` (:mod:`.vectors`), and lattice-based (RLWE, BFV-style) encryption
-from scratch on toy parameters (:mod:`.rlwe`: ``from privlearn.he import rlwe``; its names
-would clash with Paillier's, so it is not flattened into ``he``).
+for ML on top of ``phe`` (:mod:`.vectors`), lattice-based (RLWE, BFV-style) encryption
+from scratch on toy parameters (:mod:`.rlwe`), and CKKS on Microsoft SEAL through TenSEAL,
+with stated error bounds (:mod:`.ckks`, the ``ckks`` extra). Import the last two as
+``from privlearn.he import ckks, rlwe``: their names would clash with Paillier's, so they
+are not flattened into ``he``.
 
 ``he`` never imports ``fl``, ``dp`` or ``mpc``; the FedAvg aggregator that uses it lives
 in :mod:`privlearn.fl.encrypted`.

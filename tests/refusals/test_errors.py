@@ -18,7 +18,7 @@ from privlearn.dp.dpsgd import (
     train_dp_sgd,
 )
 from privlearn.fl.encrypted import packed_upload_bytes
-from privlearn.he import rlwe
+from privlearn.he import ckks, rlwe
 
 from ._cases import Case, check, ids
 
@@ -44,6 +44,15 @@ def _lira(references, reference_in):
 
 
 _RLWE_KEYS = rlwe.generate_keys(rlwe.RLWEParams(n=8, q=2**20, t=8), rng=0)
+
+
+def _ckks():
+    """A CKKS context (skips without the ckks extra, unless CI requires it)."""
+    import os
+
+    if os.environ.get("PRIVLEARN_REQUIRE_CKKS") != "1":
+        pytest.importorskip("tenseal", reason="the ckks extra is not installed")
+    return ckks.make_context()
 
 
 def _pld(interval):
@@ -421,6 +430,61 @@ CASES = [
                             rlwe.encrypt(rlwe.generate_keys(rlwe.RLWEParams(n=8, q=2**21, t=8),
                                                             rng=0), [0] * 8, rng=0)),
          ValueError, r"ciphertexts under different parameters", r"q=2097152"),
+    Case("he.ckks.CKKSParams", "a ring degree that is not a power of two",
+         lambda c: ckks.CKKSParams(poly_modulus_degree=3000), ValueError,
+         r"poly_modulus_degree must be a power of two", r"got 3000"),
+    Case("he.ckks.CKKSParams", "a chain beyond the 128-bit table",
+         lambda c: ckks.CKKSParams(8192, (60, 40, 40, 40, 60), 40), ValueError,
+         r"coeff_mod_bit_sizes .* more than the 218 bits", r"total 240 bits"),
+    Case("he.ckks.CKKSParams", "a middle prime of another size than the scale",
+         lambda c: ckks.CKKSParams(8192, (60, 30, 60), 40), ValueError,
+         r"middle prime .* scale_bits = 40", r"\(60, 30, 60\)"),
+    Case("he.ckks.CKKSParams", "a special prime smaller than the first",
+         lambda c: ckks.CKKSParams(8192, (60, 40, 50), 40), ValueError,
+         r"special \(last\) prime", r"\(60, 40, 50\)"),
+    Case("he.ckks.CKKSParams", "bit sizes as a string",
+         lambda c: ckks.CKKSParams(8192, "60,40,60", 40), TypeError,
+         r"coeff_mod_bit_sizes must be a sequence of integers", r"got str"),
+    Case("he.ckks.chain_primes", "params as a dict",
+         lambda c: ckks.chain_primes({"poly_modulus_degree": 8192}), TypeError,
+         r"params must be a CKKSParams", r"got dict"),
+    Case("he.ckks.make_context", "params as a tuple",
+         lambda c: ckks.make_context((8192, (60, 40, 60), 40)), TypeError,
+         r"params must be a CKKSParams", r"got tuple"),
+    Case("he.ckks.encrypt_vector", "a TenSEAL context without its parameters",
+         lambda c: ckks.encrypt_vector(object(), [1.0]), TypeError,
+         r"context must be a CKKSContext", r"got object"),
+    Case("he.ckks.encrypt_vector", "a value beyond the stated max_abs",
+         lambda c: ckks.encrypt_vector(_ckks(), [0.5, -3.0], max_abs=2.0), ValueError,
+         r"values must lie within max_abs = 2", r"got -3\.0"),
+    Case("he.ckks.encrypt_vector", "NaN",
+         lambda c: ckks.encrypt_vector(_ckks(), [float("nan")]), ValueError,
+         r"values must hold only finite values", r"nan"),
+    Case("he.ckks.encrypted_sum", "no vectors",
+         lambda c: ckks.encrypted_sum([]), ValueError, r"vectors must not be empty", r"empty"),
+    Case("he.ckks.encrypted_sum", "a plain array among the vectors",
+         lambda c: ckks.encrypted_sum([np.ones(3)]), TypeError,
+         r"vectors\[0\] must be an EncryptedReals", r"got ndarray"),
+    Case("he.ckks.encrypted_sum", "vectors of different lengths",
+         lambda c: ckks.encrypted_sum([ckks.encrypt_vector(_ckks(), [1.0, 2.0]),
+                                       ckks.encrypt_vector(_ckks(), [1.0])]), ValueError,
+         r"vectors\[1\] has length 1", r"vectors\[0\] has length 2"),
+    Case("he.ckks.encrypted_dot", "a Paillier vector",
+         lambda c: ckks.encrypted_dot(he.encrypt_vector(c.pk, [1.0]), [1.0]), TypeError,
+         r"x must be an EncryptedReals", r"got EncryptedVector"),
+    Case("he.ckks.encrypted_dot", "weights of the wrong length",
+         lambda c: ckks.encrypted_dot(ckks.encrypt_vector(_ckks(), [1.0, 2.0]), [1.0]),
+         ValueError, r"weights must have shape \(2,\)", r"got \(1,\)"),
+    Case("he.ckks.decrypt_vector", "a public context",
+         lambda c: ckks.decrypt_vector(_ckks().public(),
+                                       ckks.encrypt_vector(_ckks(), [1.0])), ValueError,
+         r"context holds no secret key", r"only the key holder"),
+    Case("he.ckks.decrypt_vector", "a Paillier private key as the context",
+         lambda c: ckks.decrypt_vector(c.sk, None), TypeError,
+         r"context must be a CKKSContext", r"got PaillierPrivateKey"),
+    Case("he.ckks.ciphertext_bytes", "a list of TenSEAL vectors",
+         lambda c: ckks.ciphertext_bytes([]), TypeError,
+         r"encrypted must be an EncryptedReals", r"got list"),
     Case("fl.FedProx", "a negative mu",
          lambda c: fl.FedProx(mu=-0.1, epochs=1, batch_size=10, lr=0.1), ValueError,
          r"mu must be", r"got -0\.1"),

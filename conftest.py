@@ -12,6 +12,9 @@ matplotlib.use("Agg")
 
 import importlib.util
 import os
+import re
+
+import pytest
 
 # privlearn.fl.flower imports Flower, an optional extra: without it (the README's plain
 # set-up) its modules are not collected for doctests; .ci/run installs the extra and sets
@@ -28,10 +31,32 @@ def pytest_configure(config):
                    "deployment); such tests are collected first")
 
 
+# A notebook cell whose first line is "# needs: MODULE" uses an optional extra: its output is
+# compared where the extra is installed (always in CI, which sets the variable below and
+# installs it) and the cell is skipped where it is not, since there it prints that it
+# skipped instead. Nothing later in the notebook may depend on such a cell.
+_NEEDS = re.compile(r"# needs: (\w+)")
+_REQUIRED = {"tenseal": "PRIVLEARN_REQUIRE_CKKS"}
+
+
+def _missing_extra(item) -> str | None:
+    cell = getattr(item, "cell", None)  # nbval's notebook cells
+    match = _NEEDS.match(getattr(cell, "source", "") or "")
+    if match is None or importlib.util.find_spec(match[1]) is not None:
+        return None
+    if os.environ.get(_REQUIRED.get(match[1], "")) == "1":
+        return None  # required: let the cell fail
+    return match[1]
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``waits`` first, in their order: pytest-xdist hands files out in
     collection order, so the deployment tests start at once and overlap with the rest
-    instead of running last, alone."""
+    instead of running last, alone. Notebook cells that need a missing extra are skipped."""
+    for item in items:
+        module = _missing_extra(item)
+        if module is not None:
+            item.add_marker(pytest.mark.skip(reason=f"{module} is not installed"))
     first = [item for item in items if item.get_closest_marker("waits")]
     if first:
         chosen = {id(item) for item in first}

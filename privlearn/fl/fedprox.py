@@ -55,14 +55,14 @@ class FedProx:
     def __call__(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, client: int,
                  generator: torch.Generator) -> None:
         """Train ``model`` (holding the global model) in place on (x, y)."""
-        anchor = [p.detach().clone() for p in model.parameters()]
+        anchor = [p.detach().clone() for p in model.parameters() if p.requires_grad]
 
-        def proximal(m: nn.Module) -> torch.Tensor:
-            return 0.5 * self.mu * sum(((p - a) ** 2).sum()
-                                       for p, a in zip(m.parameters(), anchor, strict=True))
+        def proximal(params: list[torch.Tensor]) -> list[torch.Tensor]:
+            # the gradient of (μ/2)·||w − w_t||², added to each step's gradient
+            return [self.mu * (p - a) for p, a in zip(params, anchor, strict=True)]
 
         local_sgd(model, x, y, epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
-                  generator=generator, penalty=proximal if self.mu > 0 else None)
+                  generator=generator, grad_term=proximal if self.mu > 0 else None)
 
     def __repr__(self) -> str:
         return (f"FedProx(mu={self.mu!r}, epochs={self.epochs}, batch_size={self.batch_size}, "

@@ -116,11 +116,13 @@ class Scaffold:
         own = self.client_controls.get(client, zeros)
         correction = {name: server[name] - own[name] for name in names}
 
-        def corrected(m: nn.Module) -> torch.Tensor:  # its gradient is c − c_i
-            return sum((correction[name] * p).sum() for name, p in m.named_parameters())
+        shift = [correction[name] for name, p in model.named_parameters() if p.requires_grad]
+
+        def corrected(params: list[torch.Tensor]) -> list[torch.Tensor]:
+            return shift  # each step follows g_i − c_i + c
 
         local_sgd(model, x, y, epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
-                  generator=generator, penalty=corrected)
+                  generator=generator, grad_term=corrected)
         n = x.shape[0]
         steps = self.epochs * math.ceil(n / (n if self.batch_size is None
                                              else min(self.batch_size, n)))

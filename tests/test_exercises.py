@@ -664,6 +664,138 @@ CASES.update({
 })
 
 
+
+# --- issue 15: the chapters' core algorithms ----------------------------------------------
+
+
+def _fedprox(w_global, a, b, mu, lr, steps, anchor_moves=False, half=False, sign=1.0,
+             start=None):
+    w = np.array(w_global if start is None else start, dtype=float)
+    anchor = np.array(w_global, dtype=float)
+    for _ in range(steps):
+        w = w - lr * (a @ (w - b) + sign * (0.5 if half else 1.0) * mu * (w - anchor))
+        if anchor_moves:
+            anchor = w
+    return w
+
+
+def _fedprox_torch(w_global, a, b, mu, lr, steps):
+    w_t = torch.as_tensor(w_global)
+    w = w_t.clone().requires_grad_(True)
+    for _ in range(steps):      # autograd on the FedProx objective itself
+        loss = 0.5 * (w - torch.as_tensor(b)) @ torch.as_tensor(a) @ (w - torch.as_tensor(b)) \
+            + 0.5 * mu * ((w - w_t) ** 2).sum()
+        (g,) = torch.autograd.grad(loss, w)
+        w = (w - lr * g).detach().requires_grad_(True)
+    return w.detach()
+
+
+def _fedprox_in_place(w_global, a, b, mu, lr, steps):
+    w = w_global                   # not a copy: the anchor moves with every step
+    for _ in range(steps):
+        w -= lr * (a @ (w - b) + mu * (w - w_global))
+    return w
+
+
+def _negacyclic(a, b, wrap=-1):
+    n = len(a)
+    full = np.convolve(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
+    out = list(full[:n])
+    for k in range(n, len(full)):
+        out[k - n] += wrap * full[k]
+    return out
+
+
+def _rlwe_decrypt(c0, c1, s, q, t, wrap=-1, rounding=True, minus=False):
+    cs = _negacyclic(c1, s, wrap)
+    phase = [(x + (-y if minus else y)) % q for x, y in zip(c0, cs, strict=True)]
+    if rounding:
+        return [((t * v + q // 2) // q) % t for v in phase]
+    return [(t * v // q) % t for v in phase]
+
+
+def _phase(c0, c1, s, q):
+    return [(x + y) % q for x, y in zip(c0, _negacyclic(c1, s), strict=True)]
+
+
+def _truncate(party, share, f):
+    return share >> f if party == 0 else (2**64 - ((2**64 - share) >> f)) % 2**64
+
+
+def _truncate_signed(party, share, f):   # both parties shift the signed share
+    signed = share - 2**64 if share >= 2**63 else share
+    return (signed >> f) % 2**64
+
+
+def _psi(my_ids, returned, their_blinded, a, p):
+    theirs = {pow(v, a, p) for v in their_blinded}
+    return [x for x, r in zip(my_ids, returned, strict=True) if r in theirs]
+
+
+CASES.update({
+    ex03a.q6: {
+        "right": _fedprox,
+        "also_right": [_fedprox_torch,
+                       lambda w, a, b, mu, lr, k: _fedprox(w, a, b, mu, lr, k).tolist(),
+                       lambda w, a, b, mu, lr, k: _fedprox(w, a, b, mu, lr, k).astype(np.float32)],
+        "wrong": [lambda w, a, b, mu, lr, k: _fedprox(w, a, b, mu, lr, k, anchor_moves=True),
+                  lambda w, a, b, mu, lr, k: _fedprox(w, a, b, mu, lr, k, half=True),
+                  lambda w, a, b, mu, lr, k: _fedprox(w, a, b, mu, lr, k, sign=-1.0),
+                  lambda w, a, b, mu, lr, k: _fedprox(w, a, b, mu, lr, 1),
+                  lambda w, a, b, mu, lr, k: _fedprox(w, a, b, mu, lr, k, start=np.zeros_like(w)),
+                  lambda w, a, b, mu, lr, k: _fedprox(w, a, b, 0.0, lr, k),      # no mu
+                  _fedprox_in_place,
+                  lambda w, a, b, mu, lr, k: _fedprox(w, a, b, mu, lr, k)[:-1]],
+        "blank": _not_implemented,
+    },
+    ex03c.q6: {
+        "right": _rlwe_decrypt,
+        "also_right": [lambda *args: np.array(_rlwe_decrypt(*args), dtype=np.int64),
+                       lambda *args: tuple(gmpy2.mpz(v) for v in _rlwe_decrypt(*args)),
+                       # the phase centred in (−q/2, q/2], then divided by Δ and rounded
+                       lambda c0, c1, s, q, t: [round(((v + q // 2) % q - q // 2) / (q // t)) % t
+                                                for v in _phase(c0, c1, s, q)]],
+        "wrong": [lambda *args: _rlwe_decrypt(*args, wrap=+1),
+                  lambda *args: _rlwe_decrypt(*args, minus=True),
+                  lambda *args: _rlwe_decrypt(*args, rounding=False),
+                  lambda c0, c1, s, q, t: [v % t for v in c0],                 # c0 alone
+                  lambda c0, c1, s, q, t: _phase(c0, c1, s, q),                # not decoded
+                  lambda c0, c1, s, q, t: _rlwe_decrypt(c0, c1, s, q, t)[:-1]],
+        "blank": _not_implemented,
+    },
+    ex03d.q5: {
+        "right": _truncate,
+        "also_right": [lambda party, share, f: np.uint64(_truncate(party, share, f)),
+                       lambda party, share, f: _truncate(1 - party, share, f),   # roles swapped
+                       lambda party, share, f: share // 2**f if party == 0
+                       else 2**64 - (2**64 - share) // 2**f],
+        "wrong": [lambda party, share, f: share >> f,                        # both floor
+                  _truncate_signed,
+                  lambda party, share, f: share,                             # not truncated
+                  lambda party, share, f: share / 2**f,                      # a float
+                  lambda party, share, f: _truncate(party, share, f + 1),
+                  lambda party, share, f: (2**64 - _truncate(party, share, f)) % 2**64],
+        "blank": _not_implemented,
+    },
+    ex05.q5: {
+        "right": _psi,
+        "also_right": [lambda *args: set(_psi(*args)),
+                       lambda *args: sorted(_psi(*args), reverse=True),
+                       lambda *args: np.array(_psi(*args), dtype=np.int64)],
+        "wrong": [lambda ids, ret, theirs, a, p: [x for x, r in zip(ids, ret, strict=True)
+                                                  if r in set(theirs)],           # not reblinded
+                  lambda *args: len(_psi(*args)),
+                  lambda ids, ret, theirs, a, p: [i for i, x in enumerate(ids)
+                                                   if x in _psi(ids, ret, theirs, a, p)],
+                  lambda ids, ret, theirs, a, p: [x for x in ids
+                                                  if x not in _psi(ids, ret, theirs, a, p)],
+                  lambda ids, ret, theirs, a, p: list(ids),
+                  lambda ids, ret, theirs, a, p: [pow(v, a, p) for v in theirs]],
+        "blank": _not_implemented,
+    },
+})
+
+
 # --- graded hand-outs: per-student values ------------------------------------------------
 
 

@@ -2,7 +2,8 @@
 
 q1 the FedAvg weights n_i/n; q2 write the weighted aggregation of state dicts; q3 what
 the article's aggregation returns; q4 rounds to a target accuracy; q5 write one whole
-FedAvg round (local training on each client, then the weighted average).
+FedAvg round (local training on each client, then the weighted average); q6 write
+FedProx's local update (gradient steps with the proximal term).
 """
 
 from __future__ import annotations
@@ -296,4 +297,91 @@ q5 = Question(
     """,
 )
 
-QUESTIONS = (q1, q2, q3, q4, q5)
+# ---------------------------------------------------------------- q6 FedProx's local update
+
+
+def _fedprox(w_global, a, b, mu, lr, steps, *, anchor_moves=False, half=False, sign=1.0,
+             start=None):
+    """The reference, and the misconceptions the checker names."""
+    w = np.array(w_global if start is None else start, dtype=np.float64)
+    anchor = np.array(w_global, dtype=np.float64)
+    for _ in range(steps):
+        pull = (0.5 if half else 1.0) * mu * (w - anchor)
+        w = w - lr * (a @ (w - b) + sign * pull)
+        if anchor_moves:
+            anchor = w
+    return w
+
+
+def _q6_tasks() -> list[tuple]:
+    """(w_global, A, b, mu, lr, steps): a fixed task and a fresh one; A symmetric positive
+    definite, b far from w_global so that the proximal term matters."""
+    rng = fresh_rng()
+    tasks = []
+    for seed, d, mu, lr, steps in ((6, 3, 0.5, 0.1, 5),
+                                   (int(rng.integers(2**32)), int(rng.integers(2, 6)),
+                                    float(rng.uniform(0.2, 2.0)), 0.05, int(rng.integers(3, 9)))):
+        g = np.random.default_rng(seed)
+        m = g.normal(size=(d, d))
+        tasks.append((g.normal(size=d), m @ m.T / d + np.eye(d), g.normal(3.0, 1.0, size=d),
+                      mu, lr, steps))
+    return tasks
+
+
+def _check_q6(fn) -> str:
+    for w_global, a, b, mu, lr, steps in _q6_tasks():
+        call = fn.call(w_global.copy(), a, b, mu, lr, steps)
+        try:
+            got = np.asarray(call.value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise Incorrect("return the new weights as an array (or list) of numbers") from None
+        if got.shape != w_global.shape:
+            raise Incorrect(f"return one weight per entry of w_global, shape {w_global.shape}; "
+                            f"got shape {got.shape}")
+        if not np.array_equal(np.asarray(call.args[0], dtype=np.float64), w_global):
+            raise Incorrect("your function changed w_global in place: the proximal term "
+                            "needs it unchanged for every step (work on a copy)")
+
+        def same(ref, got=got):
+            return np.allclose(got, ref, rtol=1e-5, atol=1e-8)
+
+        args = (w_global, a, b, mu, lr, steps)
+        if same(_fedprox(*args)):
+            continue
+        if same(_fedprox(*args, anchor_moves=True)) or same(_fedprox(w_global, a, b, 0.0, lr,
+                                                                     steps)):
+            raise Incorrect("the proximal term has no effect: it pulls towards w_global, the "
+                            "model the round started from, at every step (not towards the "
+                            "previous step's weights)")
+        if same(_fedprox(*args, half=True)):
+            raise Incorrect("the gradient of (mu/2)·||w − w_global||² is mu·(w − w_global), "
+                            "not half of it")
+        if same(_fedprox(*args, sign=-1.0)):
+            raise Incorrect("the proximal term pushes away from w_global: its gradient "
+                            "mu·(w − w_global) is added to the loss gradient, and the step "
+                            "subtracts both")
+        if same(_fedprox(w_global, a, b, mu, lr, 1)):
+            raise Incorrect(f"that is one step; take {steps}")
+        if same(_fedprox(*args, start=np.zeros_like(w_global))):
+            raise Incorrect("local training starts from w_global, not from zeros")
+        raise Incorrect(f"for mu = {mu:g}, lr = {lr:g} and {steps} steps the weights are not "
+                        "those of gradient descent on L(w) + (mu/2)·||w − w_global||²")
+    return ("these checks passed: each step follows A(w − b) + mu·(w − w_global), anchored at "
+            "w_global, on a fixed task and a fresh one")
+
+
+q6 = Question(
+    EXERCISE, "q6", title="FedProx's local update",
+    answer="fedprox_update", function=True, checker=_check_q6,
+    hint="Start from w = w_global (a copy). Each of the `steps` steps: w = w − lr·(A @ (w − b) "
+         "+ mu·(w − w_global)). The anchor w_global stays fixed for the whole round.",
+    solution="""
+        def fedprox_update(w_global, A, b, mu, lr, steps):
+            w = np.array(w_global, dtype=float)
+            for _ in range(steps):
+                w = w - lr * (A @ (w - b) + mu * (w - w_global))
+            return w
+    """,
+)
+
+QUESTIONS = (q1, q2, q3, q4, q5, q6)

@@ -2,14 +2,16 @@
 
 q1 encrypt by hand; q2 write the homomorphic addition; q3 encode a negative float;
 q4 find the slot size that keeps a packing layout from overflowing; q5 write Paillier
-decryption.
+decryption; q6 write RLWE (BFV-style) decryption.
 """
 
 from __future__ import annotations
 
 import math
 
-from ..he import Ciphertext, PrivateKey, decrypt, encrypt
+import numpy as np
+
+from ..he import Ciphertext, PrivateKey, decrypt, encrypt, rlwe
 from ..he.paillier import raw_encrypt
 from ._checks import expect_integer, fresh_rng
 from ._core import Incorrect, Question, call_student
@@ -230,6 +232,96 @@ q5 = Question(
     """,
 )
 
-QUESTIONS = (q1, q2, q3, q4, q5)
+# ---------------------------------------------------------------- q6 RLWE decryption
+
+
+def _ring(a, b, n: int, *, wrap: int = -1) -> list[int]:
+    """a·b with x^n = wrap (−1: the ring of RLWE; +1: the cyclic misconception)."""
+    out = [0] * n
+    for i in range(n):
+        for j in range(n):
+            k = i + j
+            out[k % n] += (wrap if k >= n else 1) * int(a[i]) * int(b[j])
+    return out
+
+
+def _decrypt_with(c0, c1, s, q, t, *, wrap=-1, rounding=True, minus=False) -> list[int]:
+    n = len(c0)
+    cs = _ring(c1, s, n, wrap=wrap)
+    phase = [(int(c0[i]) + (-1 if minus else 1) * cs[i]) % q for i in range(n)]
+    if rounding:
+        return [((t * v + q // 2) // q) % t for v in phase]
+    return [(t * v // q) % t for v in phase]
+
+
+def _q6_cases() -> list[tuple]:
+    """(c0, c1, s, q, t, message): fresh encryptions, and ciphertexts whose noise is close
+    to (below) Δ/2, negative in some coefficient, so that floor instead of round fails."""
+    rng = fresh_rng()
+    cases = []
+    for n, q, t in ((8, 2**20, 16), (16, 3 * 2**18, 12)):
+        params = rlwe.RLWEParams(n=n, q=q, t=t)
+        keys = rlwe.generate_keys(params, rng=rng)
+        m = rng.integers(0, t, n)
+        ct = rlwe.encrypt(keys, m, rng=rng)
+        cases.append((ct, keys, m))
+        doubled, dm = ct, m.copy()            # double until the noise is near the budget
+        while 2 * rlwe.noise(keys, doubled, dm) < params.delta // 2:
+            doubled, dm = rlwe.add(doubled, doubled), (2 * dm) % t
+        cases.append((doubled, keys, dm))
+    return [([int(v) for v in ct.parts[0]], [int(v) for v in ct.parts[1]],
+             [int(v) for v in keys.secret], keys.params.q, keys.params.t, [int(v) for v in m])
+            for ct, keys, m in cases]
+
+
+def _check_q6(fn) -> str:
+    for c0, c1, s, q, t, m in _q6_cases():
+        got = call_student(fn, list(c0), list(c1), list(s), q, t)
+        try:
+            got = [int(v) for v in np.asarray(got).ravel()]
+        except (TypeError, ValueError):
+            raise Incorrect("return the message as a list (or array) of integers") from None
+        if got == m:
+            continue
+        if len(got) != len(m):
+            raise Incorrect(f"return one coefficient per coefficient of c0 ({len(m)}), got "
+                            f"{len(got)}")
+        if got == _decrypt_with(c0, c1, s, q, t, wrap=+1):
+            raise Incorrect("x^n wraps around to −1 in this ring: a product's coefficient of "
+                            "x^(i+j) with i + j >= n lands at i + j − n with a minus sign")
+        if got == _decrypt_with(c0, c1, s, q, t, minus=True):
+            raise Incorrect("the phase is c0 + c1·s (encryption made c0 = b·u + ... with "
+                            "b = −(a·s + e))")
+        if got == _decrypt_with(c0, c1, s, q, t, rounding=False):
+            raise Incorrect("round (t/q)·phase to the nearest integer: the noise can be "
+                            "negative, and flooring turns it into an error of one")
+        if any(not 0 <= v < t for v in got):
+            raise Incorrect(f"reduce the message mod t = {t}")
+        raise Incorrect(f"for n = {len(m)}, q = {q} and t = {t} this is not the message")
+    return ("these checks passed: fresh ciphertexts, and ciphertexts whose noise is close to "
+            "Δ/2, for two rings (q a power of two, and not)")
+
+
+q6 = Question(
+    EXERCISE, "q6", title="RLWE decryption",
+    answer="rlwe_decrypt", function=True, checker=_check_q6,
+    hint="Multiply c1 by s as polynomials with x^n = −1 (the coefficient of x^(i+j) goes to "
+         "i + j − n with a minus sign when i + j >= n), add c0, reduce mod q: that is Δ·m + "
+         "noise. Then each coefficient v gives round(t·v / q) mod t; in integers, "
+         "(t·v + q // 2) // q.",
+    solution="""
+        def rlwe_decrypt(c0, c1, s, q, t):
+            n = len(c0)
+            phase = list(c0)
+            for i in range(n):
+                for j in range(n):
+                    k = i + j
+                    sign = -1 if k >= n else 1
+                    phase[k % n] += sign * c1[i] * s[j]
+            return [((t * (v % q) + q // 2) // q) % t for v in phase]
+    """,
+)
+
+QUESTIONS = (q1, q2, q3, q4, q5, q6)
 
 

@@ -1,7 +1,8 @@
 """Checkers for ``ex03d_secure_multiparty_computation``.
 
 q1 share and reconstruct additively; q2 Lagrange interpolation at 0; q3 one party's
-Beaver step; q4 what a dropped client leaves in naive pairwise masking.
+Beaver step; q4 what a dropped client leaves in naive pairwise masking; q5 SecureML's
+local truncation of one party's share.
 """
 
 from __future__ import annotations
@@ -184,5 +185,66 @@ q4 = Question(
     """,
 )
 
-QUESTIONS = (q1, q2, q3, q4)
+# ---------------------------------------------------------------- q5 local truncation
+
+_Q5_SHARINGS = 2000   # |z| < 2^30: a right answer fails one sharing with probability 2^-34
+
+
+def _truncate_right(party: int, share: int, f: int) -> int:
+    if party == 0:
+        return share >> f
+    return (RING - ((RING - share) >> f)) % RING
+
+
+def _signed(v: int) -> int:
+    v %= RING
+    return v - RING if v >= RING // 2 else v
+
+
+def _check_q5(fn) -> str:
+    """Recombines the two parties' outputs over 2,000 fresh sharings per f; each party's
+    function sees only its own share. A right answer gives ⌊z/2^f⌋ or one more."""
+    rng = fresh_rng()
+    for f in (8, 16, 20):
+        z = [int(v) for v in rng.integers(-(2**30), 2**30, _Q5_SHARINGS)]
+        z0 = [int(v) for v in rng.integers(0, RING - 1, _Q5_SHARINGS, dtype=np.uint64,
+                                           endpoint=True)]
+        z1 = [(zi - a) % RING for zi, a in zip(z, z0, strict=True)]
+        t0 = fn.map([(0, a, f) for a in z0])
+        t1 = fn.map([(1, b, f) for b in z1])
+        for name, outs in (("party 0", t0), ("party 1", t1)):
+            if any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < RING
+                   for v in outs):
+                raise Incorrect(f"{name}'s result must be an integer share in [0, 2^64)")
+        errors = [_signed(a + b) - (zi >> f) for a, b, zi in zip(t0, t1, z, strict=True)]
+        bad = sum(e not in (-1, 0, 1) for e in errors)
+        if bad:
+            both_floor = sum(_signed((a >> f) + (b >> f)) - (zi >> f) not in (-1, 0, 1)
+                             for a, b, zi in zip(z0, z1, z, strict=True))
+            if bad == both_floor:
+                raise Incorrect("with both parties flooring, the sum is off by 2^(64−f) "
+                                "whenever the shares wrap around 2^64 (about half the time): "
+                                "party 1 must shift its share's distance to 2^64 instead")
+            raise Incorrect(f"at f = {f}, {bad} of {_Q5_SHARINGS} sharings of small values "
+                            f"recombine to something other than z / 2^f give or take 1")
+    return ("these checks passed: over 6,000 fresh sharings of |z| < 2^30 at f = 8, 16 and 20, "
+            "the two parties' results add up to ⌊z/2^f⌋ or one more, each computed from its "
+            "own share alone")
+
+
+q5 = Question(
+    EXERCISE, "q5", title="local truncation (SecureML)",
+    answer="truncate_share", function=True, checker=_check_q5,
+    hint="Party 0 shifts its share right by f bits. Party 1 shifts the distance from its "
+         "share to 2^64, (2^64 − share) >> f, and keeps 2^64 minus that. Both are Python "
+         "ints in [0, 2^64).",
+    solution="""
+        def truncate_share(party, share, f):
+            if party == 0:
+                return share >> f
+            return (2**64 - ((2**64 - share) >> f)) % 2**64
+    """,
+)
+
+QUESTIONS = (q1, q2, q3, q4, q5)
 

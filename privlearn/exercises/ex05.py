@@ -1,10 +1,13 @@
 """Checkers for ``ex05_applications``.
 
 q1 OUE's probabilities; q2 estimate frequencies from unary reports; q3 the Taylor residual
-of vertical logistic regression; q4 which party learns what in hetero-LR.
+of vertical logistic regression; q4 which party learns what in hetero-LR; q5 the last
+step of Diffie–Hellman private set intersection.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import numpy as np
 
@@ -150,4 +153,69 @@ q4 = Question(
     """,
 )
 
-QUESTIONS = (q1, q2, q3, q4)
+# ---------------------------------------------------------------- q5 a PSI step
+
+#: a safe prime (p = 2p' + 1 with p' prime): the squares mod p form a group of prime order p'
+PSI_PRIME = 2305843009213691579
+
+
+def _to_group(item: int) -> int:
+    """H(x): SHA-256 of the id, squared mod p (a square lies in the prime-order subgroup)."""
+    h = int.from_bytes(hashlib.sha256(f"ex05-{item}".encode()).digest(), "big") % PSI_PRIME
+    return pow(h, 2, PSI_PRIME)
+
+
+def _q5_case(rng) -> dict:
+    """Two id sets with a random overlap, both keys, and both parties' messages."""
+    universe = rng.permutation(10_000)[:60].tolist()
+    mine, theirs = universe[:30], universe[18:50]            # 12 shared ids
+    rng.shuffle(mine)
+    a, b = (int(v) for v in rng.integers(2, PSI_PRIME // 2 - 1, 2))
+    order = rng.permutation(len(theirs))
+    their_blinded = [pow(_to_group(theirs[i]), b, PSI_PRIME) for i in order]
+    returned = [pow(pow(_to_group(x), a, PSI_PRIME), b, PSI_PRIME) for x in mine]
+    return {"mine": mine, "theirs": theirs, "a": a, "b": b, "their_blinded": their_blinded,
+            "returned": returned}
+
+
+def _check_q5(fn) -> str:
+    for _ in range(3):
+        case = _q5_case(fresh_rng())
+        mine, a = case["mine"], case["a"]
+        got = call_student(fn, list(mine), list(case["returned"]),
+                           list(case["their_blinded"]), a, PSI_PRIME)
+        if isinstance(got, (int, float)) and not isinstance(got, bool):
+            raise Incorrect("return the shared ids themselves, not how many there are")
+        try:
+            got_ids = [int(v) for v in got]
+        except (TypeError, ValueError):
+            raise Incorrect("return a list of ids") from None
+        right = {x for x in mine if x in set(case["theirs"])}
+        if set(got_ids) == right and len(got_ids) == len(right):
+            continue
+        if not got_ids:
+            raise Incorrect("nothing matched: raise each of the other party's blinded values "
+                            "to your key a (mod p) before comparing; returned holds your ids "
+                            "blinded by both keys, their_blinded theirs by their key only")
+        if set(got_ids) - set(mine):
+            raise Incorrect("return your own ids (from my_ids), not indices or blinded values")
+        raise Incorrect(f"{len(got_ids)} ids returned, and they are not exactly the ids you "
+                        f"share with the other party")
+    return ("these checks passed: on three fresh pairs of sets, exactly the shared ids, found "
+            "by blinding the other party's values with your key")
+
+
+q5 = Question(
+    EXERCISE, "q5", title="the last step of private set intersection",
+    answer="psi_intersection", function=True, checker=_check_q5,
+    hint="(H(y)^b)^a = (H(y)^a)^b: raise every value of their_blinded to a, mod p, and put "
+         "the results in a set. returned[i] is your id my_ids[i] blinded by both keys: keep "
+         "the ids whose returned value is in that set.",
+    solution="""
+        def psi_intersection(my_ids, returned, their_blinded, a, p):
+            theirs = {pow(v, a, p) for v in their_blinded}
+            return [x for x, r in zip(my_ids, returned) if r in theirs]
+    """,
+)
+
+QUESTIONS = (q1, q2, q3, q4, q5)

@@ -31,22 +31,23 @@ def pytest_configure(config):
                    "deployment); such tests are collected first")
 
 
-# A notebook cell whose first line is "# needs: MODULE" uses an optional extra: its output is
-# compared where the extra is installed (always in CI, which sets the variable below and
-# installs it) and the cell is skipped where it is not, since there it prints that it
-# skipped instead. Nothing later in the notebook may depend on such a cell.
-_NEEDS = re.compile(r"# needs: (\w+)")
-_REQUIRED = {"tenseal": "PRIVLEARN_REQUIRE_CKKS"}
+# A notebook cell whose first line is "# needs: MODULE [MODULE ...]" uses an optional extra:
+# its output is compared where the extra is installed (always in CI, which installs the
+# extras and sets the variables below) and the cell is skipped where it is not, since there
+# it prints that it skipped instead. Nothing later in the notebook may depend on such a cell.
+_NEEDS = re.compile(r"# needs: ([\w ]+)")
+_REQUIRED = {"tenseal": "PRIVLEARN_REQUIRE_CKKS", "opacus": "PRIVLEARN_REQUIRE_CROSSCHECK",
+             "dp_accounting": "PRIVLEARN_REQUIRE_CROSSCHECK"}
 
 
 def _missing_extra(item) -> str | None:
     cell = getattr(item, "cell", None)  # nbval's notebook cells
     match = _NEEDS.match(getattr(cell, "source", "") or "")
-    if match is None or importlib.util.find_spec(match[1]) is not None:
+    if match is None:
         return None
-    if os.environ.get(_REQUIRED.get(match[1], "")) == "1":
-        return None  # required: let the cell fail
-    return match[1]
+    missing = [m for m in match[1].split() if importlib.util.find_spec(m) is None
+               and os.environ.get(_REQUIRED.get(m, "")) != "1"]  # required: let it fail
+    return ", ".join(missing) or None
 
 
 def pytest_collection_modifyitems(config, items):

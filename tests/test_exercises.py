@@ -497,20 +497,6 @@ CASES.update({
 })
 
 
-@pytest.mark.parametrize("question", list(CASES), ids=lambda q: f"{q.exercise}.{q.name}")
-def test_checker_right_wrong_blank(question):
-    case = CASES[question]
-    for answer in [case["right"], *case.get("also_right", [])]:
-        right = question.evaluate(answer)
-        assert right.status == CORRECT, (answer, right.message)
-        assert right.message.startswith("these checks passed")
-    for wrong in case["wrong"]:
-        result = question.evaluate(wrong)
-        assert result.status == INCORRECT, (wrong, result)
-        assert result.message
-    assert question.evaluate(case["blank"]).status == NOT_ATTEMPTED
-
-
 def test_every_question_of_every_exercise_is_covered_here():
     import importlib
     import pkgutil
@@ -714,6 +700,23 @@ def _rlwe_decrypt(c0, c1, s, q, t, wrap=-1, rounding=True, minus=False):
     return [(t * v // q) % t for v in phase]
 
 
+def _truncate_with_memory():
+    """A cheat: remembers party 0's shares and, for party 1, finds the one that makes a
+    small z (works only if all of party 0's calls come first, in order)."""
+    seen = []
+
+    def cheat(party, share, f):
+        if party == 0:
+            seen.append(share)
+            return share >> f
+        z0 = seen.pop(0) if seen else 0
+        z = (z0 + share) % 2**64
+        z = z - 2**64 if z >= 2**63 else z
+        return ((z >> f) - (z0 >> f)) % 2**64
+
+    return cheat
+
+
 def _phase(c0, c1, s, q):
     return [(x + y) % q for x, y in zip(c0, _negacyclic(c1, s), strict=True)]
 
@@ -722,7 +725,9 @@ def _truncate(party, share, f):
     return share >> f if party == 0 else (2**64 - ((2**64 - share) >> f)) % 2**64
 
 
-def _truncate_signed(party, share, f):   # both parties shift the signed share
+def _truncate_signed(party, share, f):   # both parties shift the signed share: also local
+    # and right (the signed shares add up to z exactly unless they overflow, with
+    # probability about |z|/2^64)
     signed = share - 2**64 if share >= 2**63 else share
     return (signed >> f) % 2**64
 
@@ -756,6 +761,11 @@ CASES.update({
                        lambda c0, c1, s, q, t: [round(((v + q // 2) % q - q // 2) / (q // t)) % t
                                                 for v in _phase(c0, c1, s, q)]],
         "wrong": [lambda *args: _rlwe_decrypt(*args, wrap=+1),
+                  lambda c0, c1, s, q, t: [((v + 2**15) >> 16) % t for v in _phase(c0, c1, s, q)],
+                  lambda c0, c1, s, q, t: [(t * v / q + 0.5) % t for v in _phase(c0, c1, s, q)],
+                  lambda *args: [str(v) for v in _rlwe_decrypt(*args)],
+                  lambda c0, c1, s, q, t: [((t * ((x + y * z) % q) + q // 2) // q) % t
+                                           for x, y, z in zip(c0, c1, s, strict=True)],  # 1 by 1
                   lambda *args: _rlwe_decrypt(*args, minus=True),
                   lambda *args: _rlwe_decrypt(*args, rounding=False),
                   lambda c0, c1, s, q, t: [v % t for v in c0],                 # c0 alone
@@ -768,9 +778,12 @@ CASES.update({
         "also_right": [lambda party, share, f: np.uint64(_truncate(party, share, f)),
                        lambda party, share, f: _truncate(1 - party, share, f),   # roles swapped
                        lambda party, share, f: share // 2**f if party == 0
-                       else 2**64 - (2**64 - share) // 2**f],
+                       else (2**64 - (2**64 - share) // 2**f) % 2**64,
+                       _truncate_signed],     # both shift the signed share (CrypTen's rule)
         "wrong": [lambda party, share, f: share >> f,                        # both floor
-                  _truncate_signed,
+                  lambda party, share, f: (share >> f if party == 0               # no % 2^64:
+                                           else 2**64 - ((2**64 - share) >> f)),  # 2^64 at 0
+                  _truncate_with_memory(),                  # party 1 peeks at party 0's calls
                   lambda party, share, f: share,                             # not truncated
                   lambda party, share, f: share / 2**f,                      # a float
                   lambda party, share, f: _truncate(party, share, f + 1),
@@ -779,7 +792,7 @@ CASES.update({
     },
     ex05.q5: {
         "right": _psi,
-        "also_right": [lambda *args: set(_psi(*args)),
+        "also_right": [lambda *args: tuple(_psi(*args)),
                        lambda *args: sorted(_psi(*args), reverse=True),
                        lambda *args: np.array(_psi(*args), dtype=np.int64)],
         "wrong": [lambda ids, ret, theirs, a, p: [x for x, r in zip(ids, ret, strict=True)
@@ -790,10 +803,32 @@ CASES.update({
                   lambda ids, ret, theirs, a, p: [x for x in ids
                                                   if x not in _psi(ids, ret, theirs, a, p)],
                   lambda ids, ret, theirs, a, p: list(ids),
+                  lambda *args: set(_psi(*args)),           # a set cannot be sent: named
+                  lambda *args: _psi(*args) * 2,            # each id twice
+                  lambda *args: [str(x) for x in _psi(*args)],
+                  lambda ids, ret, theirs, a, p: [
+                      x for x, r, v in zip(ids, ret, theirs, strict=False)
+                      if r == pow(v, a, p)],                               # by position
                   lambda ids, ret, theirs, a, p: [pow(v, a, p) for v in theirs]],
         "blank": _not_implemented,
     },
 })
+
+
+@pytest.mark.parametrize("question", list(CASES), ids=lambda q: f"{q.exercise}.{q.name}")
+def test_checker_right_wrong_blank(question):
+    """Parametrised here, after the last CASES.update: every question's cases are run
+    (test_every_question_of_every_exercise_is_covered_here checks CASES is complete)."""
+    case = CASES[question]
+    for answer in [case["right"], *case.get("also_right", [])]:
+        right = question.evaluate(answer)
+        assert right.status == CORRECT, (answer, right.message)
+        assert right.message.startswith("these checks passed")
+    for wrong in case["wrong"]:
+        result = question.evaluate(wrong)
+        assert result.status == INCORRECT, (wrong, result)
+        assert result.message
+    assert question.evaluate(case["blank"]).status == NOT_ATTEMPTED
 
 
 # --- graded hand-outs: per-student values ------------------------------------------------

@@ -300,16 +300,13 @@ q5 = Question(
 # ---------------------------------------------------------------- q6 FedProx's local update
 
 
-def _fedprox(w_global, a, b, mu, lr, steps, *, anchor_moves=False, half=False, sign=1.0,
-             start=None):
-    """The reference, and the misconceptions the checker names."""
+def _fedprox(w_global, a, b, mu, lr, steps, *, half=False, sign=1.0, start=None):
+    """The reference, and the misconceptions the checker names (an anchor that moves with
+    each step gives the same weights as mu = 0)."""
     w = np.array(w_global if start is None else start, dtype=np.float64)
-    anchor = np.array(w_global, dtype=np.float64)
     for _ in range(steps):
-        pull = (0.5 if half else 1.0) * mu * (w - anchor)
+        pull = (0.5 if half else 1.0) * mu * (w - w_global)
         w = w - lr * (a @ (w - b) + sign * pull)
-        if anchor_moves:
-            anchor = w
     return w
 
 
@@ -342,17 +339,16 @@ def _check_q6(fn) -> str:
             raise Incorrect("your function changed w_global in place: the proximal term "
                             "needs it unchanged for every step (work on a copy)")
 
-        def same(ref, got=got):
-            return np.allclose(got, ref, rtol=1e-5, atol=1e-8)
+        def same(ref, got=got):  # float32 arithmetic throughout passes; the errors differ more
+            return np.linalg.norm(got - ref) <= 1e-5 * max(1.0, float(np.linalg.norm(ref)))
 
         args = (w_global, a, b, mu, lr, steps)
         if same(_fedprox(*args)):
             continue
-        if same(_fedprox(*args, anchor_moves=True)) or same(_fedprox(w_global, a, b, 0.0, lr,
-                                                                     steps)):
-            raise Incorrect("the proximal term has no effect: it pulls towards w_global, the "
-                            "model the round started from, at every step (not towards the "
-                            "previous step's weights)")
+        if same(_fedprox(w_global, a, b, 0.0, lr, steps)):   # also the anchor that moves
+            raise Incorrect("the proximal term has no effect: it is missing, or it pulls "
+                            "towards the previous step's weights; it must pull towards "
+                            "w_global, the model the round started from, at every step")
         if same(_fedprox(*args, half=True)):
             raise Incorrect("the gradient of (mu/2)·||w − w_global||² is mu·(w − w_global), "
                             "not half of it")

@@ -245,42 +245,58 @@ def _ring(a, b, n: int, *, wrap: int = -1) -> list[int]:
     return out
 
 
-def _decrypt_with(c0, c1, s, q, t, *, wrap=-1, rounding=True, minus=False) -> list[int]:
+def _decrypt_with(c0, c1, s, q, t, *, wrap=-1, rounding=True, minus=False,
+                  elementwise=False) -> list[int]:
     n = len(c0)
-    cs = _ring(c1, s, n, wrap=wrap)
+    cs = [int(x) * int(y) for x, y in zip(c1, s, strict=True)] if elementwise else \
+        _ring(c1, s, n, wrap=wrap)
     phase = [(int(c0[i]) + (-1 if minus else 1) * cs[i]) % q for i in range(n)]
     if rounding:
         return [((t * v + q // 2) // q) % t for v in phase]
     return [(t * v // q) % t for v in phase]
 
 
+#: (n, q, t): Δ = q/t a power of two in the first ring and not in the second
+_Q6_RINGS = ((8, 2**20, 16), (16, 3 * 2**18, 16))
+
+
 def _q6_cases() -> list[tuple]:
     """(c0, c1, s, q, t, message): fresh encryptions, and ciphertexts whose noise is close
-    to (below) Δ/2, negative in some coefficient, so that floor instead of round fails."""
+    to (below) Δ/2 after repeated doubling, with Δ·m' added to c0 so that their messages
+    are random again (adding Δ·m' changes the message, not the noise)."""
     rng = fresh_rng()
     cases = []
-    for n, q, t in ((8, 2**20, 16), (16, 3 * 2**18, 12)):
+    for n, q, t in _Q6_RINGS:
         params = rlwe.RLWEParams(n=n, q=q, t=t)
         keys = rlwe.generate_keys(params, rng=rng)
         m = rng.integers(0, t, n)
         ct = rlwe.encrypt(keys, m, rng=rng)
-        cases.append((ct, keys, m))
+        cases.append((ct.parts, keys, m))
         doubled, dm = ct, m.copy()            # double until the noise is near the budget
-        while 2 * rlwe.noise(keys, doubled, dm) < params.delta // 2:
+        for _ in range(64):
+            if 2 * rlwe.noise(keys, doubled, dm) >= params.delta // 2:
+                break
             doubled, dm = rlwe.add(doubled, doubled), (2 * dm) % t
-        cases.append((doubled, keys, dm))
-    return [([int(v) for v in ct.parts[0]], [int(v) for v in ct.parts[1]],
+        shift = rng.integers(0, t, n)
+        c0 = [(int(v) + params.delta * int(k)) % q for v, k in zip(doubled.parts[0], shift,
+                                                                    strict=True)]
+        cases.append(((c0, doubled.parts[1]), keys, (dm + shift) % t))
+    return [([int(v) for v in parts[0]], [int(v) for v in parts[1]],
              [int(v) for v in keys.secret], keys.params.q, keys.params.t, [int(v) for v in m])
-            for ct, keys, m in cases]
+            for parts, keys, m in cases]
 
 
 def _check_q6(fn) -> str:
     for c0, c1, s, q, t, m in _q6_cases():
         got = call_student(fn, list(c0), list(c1), list(s), q, t)
-        try:
-            got = [int(v) for v in np.asarray(got).ravel()]
-        except (TypeError, ValueError):
-            raise Incorrect("return the message as a list (or array) of integers") from None
+        if isinstance(got, np.ndarray):
+            if got.ndim != 1:
+                raise Incorrect(f"return a flat list of {len(m)} integers, got an array of "
+                                f"shape {got.shape}")
+            got = got.tolist()
+        if not isinstance(got, (list, tuple)):
+            raise Incorrect("return the message as a list of integers")
+        got = [expect_integer(v, "each coefficient of the message") for v in got]
         if got == m:
             continue
         if len(got) != len(m):
@@ -289,6 +305,9 @@ def _check_q6(fn) -> str:
         if got == _decrypt_with(c0, c1, s, q, t, wrap=+1):
             raise Incorrect("x^n wraps around to −1 in this ring: a product's coefficient of "
                             "x^(i+j) with i + j >= n lands at i + j − n with a minus sign")
+        if got == _decrypt_with(c0, c1, s, q, t, elementwise=True):
+            raise Incorrect("c1·s is a product of polynomials (every coefficient of c1 times "
+                            "every coefficient of s), not of coefficients one by one")
         if got == _decrypt_with(c0, c1, s, q, t, minus=True):
             raise Incorrect("the phase is c0 + c1·s (encryption made c0 = b·u + ... with "
                             "b = −(a·s + e))")
@@ -299,7 +318,7 @@ def _check_q6(fn) -> str:
             raise Incorrect(f"reduce the message mod t = {t}")
         raise Incorrect(f"for n = {len(m)}, q = {q} and t = {t} this is not the message")
     return ("these checks passed: fresh ciphertexts, and ciphertexts whose noise is close to "
-            "Δ/2, for two rings (q a power of two, and not)")
+            "Δ/2, in two rings (Δ a power of two, and not)")
 
 
 q6 = Question(

@@ -201,35 +201,52 @@ def _signed(v: int) -> int:
     return v - RING if v >= RING // 2 else v
 
 
+#: shares at the edges of the ring, where a result could leave [0, 2^64)
+_Q5_EDGES = (0, 1, 2**63, RING - 1)
+
+
+def _both_floor(party: int, share: int, f: int) -> int:
+    return share >> f
+
+
 def _check_q5(fn) -> str:
-    """Recombines the two parties' outputs over 2,000 fresh sharings per f; each party's
-    function sees only its own share. A right answer gives ⌊z/2^f⌋ or one more."""
+    """Recombines the two parties' outputs over 2,000 fresh sharings per f, the parties'
+    calls shuffled together; each call gets one party's share only. A right answer gives
+    ⌊z/2^f⌋ give or take 1 (failing with probability |z|/2^64 < 2^-34 per sharing)."""
     rng = fresh_rng()
     for f in (8, 16, 20):
+        for party in (0, 1):
+            for share in (*_Q5_EDGES, RING - 2**f + 1):
+                out = call_student(fn, party, share, f)
+                if isinstance(out, bool) or not isinstance(out, int) or not 0 <= out < RING:
+                    raise Incorrect(f"party {party}'s result for the share {share} at f = {f} "
+                                    f"must be an integer in [0, 2^64)")
         z = [int(v) for v in rng.integers(-(2**30), 2**30, _Q5_SHARINGS)]
         z0 = [int(v) for v in rng.integers(0, RING - 1, _Q5_SHARINGS, dtype=np.uint64,
                                            endpoint=True)]
         z1 = [(zi - a) % RING for zi, a in zip(z, z0, strict=True)]
-        t0 = fn.map([(0, a, f) for a in z0])
-        t1 = fn.map([(1, b, f) for b in z1])
-        for name, outs in (("party 0", t0), ("party 1", t1)):
-            if any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < RING
-                   for v in outs):
-                raise Incorrect(f"{name}'s result must be an integer share in [0, 2^64)")
+        calls = [(0, a, f) for a in z0] + [(1, b, f) for b in z1]
+        order = rng.permutation(len(calls))
+        outs = [None] * len(calls)
+        for k, value in zip(order, fn.map([calls[k] for k in order]), strict=True):
+            outs[k] = value
+        if any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < RING
+               for v in outs):
+            raise Incorrect("each result must be an integer share in [0, 2^64)")
+        t0, t1 = outs[:_Q5_SHARINGS], outs[_Q5_SHARINGS:]
         errors = [_signed(a + b) - (zi >> f) for a, b, zi in zip(t0, t1, z, strict=True)]
         bad = sum(e not in (-1, 0, 1) for e in errors)
         if bad:
-            both_floor = sum(_signed((a >> f) + (b >> f)) - (zi >> f) not in (-1, 0, 1)
-                             for a, b, zi in zip(z0, z1, z, strict=True))
-            if bad == both_floor:
-                raise Incorrect("with both parties flooring, the sum is off by 2^(64−f) "
-                                "whenever the shares wrap around 2^64 (about half the time): "
-                                "party 1 must shift its share's distance to 2^64 instead")
+            if t1 == [_both_floor(1, b, f) for b in z1]:
+                raise Incorrect("party 1 floors its share as party 0 does: the two shares of "
+                                "a small z add up past 2^64 almost always, and then the sum "
+                                "of the shifted shares is off by 2^(64−f); party 1 must shift "
+                                "its share's distance to 2^64 instead")
             raise Incorrect(f"at f = {f}, {bad} of {_Q5_SHARINGS} sharings of small values "
                             f"recombine to something other than z / 2^f give or take 1")
     return ("these checks passed: over 6,000 fresh sharings of |z| < 2^30 at f = 8, 16 and 20, "
-            "the two parties' results add up to ⌊z/2^f⌋ or one more, each computed from its "
-            "own share alone")
+            "the two parties' results add up to z / 2^f give or take 1, each call given one "
+            "party's share; results stay in [0, 2^64) at the ring's edges")
 
 
 q5 = Question(

@@ -12,8 +12,9 @@ import hashlib
 import numpy as np
 
 from ..dp import estimate_frequencies, unary_encoding
-from ._checks import close_to, expect_number, expect_pair, fresh_rng
+from ._checks import close_to, expect_integer, expect_number, expect_pair, fresh_rng
 from ._core import Incorrect, Question, call_student
+from ._plain import Opaque
 from ._variants import Params
 
 EXERCISE = "ex05"
@@ -165,10 +166,11 @@ def _to_group(item: int) -> int:
     return pow(h, 2, PSI_PRIME)
 
 
-def _q5_case(rng) -> dict:
-    """Two id sets with a random overlap, both keys, and both parties' messages."""
-    universe = rng.permutation(10_000)[:60].tolist()
-    mine, theirs = universe[:30], universe[18:50]            # 12 shared ids
+def _q5_case(rng, shared: int) -> dict:
+    """Two id sets of 30 and 32 with ``shared`` ids in common, both keys, and both parties'
+    messages."""
+    universe = rng.permutation(10_000)[:62].tolist()
+    mine, theirs = universe[:30], universe[30 - shared:62 - shared]
     rng.shuffle(mine)
     a, b = (int(v) for v in rng.integers(2, PSI_PRIME // 2 - 1, 2))
     order = rng.permutation(len(theirs))
@@ -179,30 +181,39 @@ def _q5_case(rng) -> dict:
 
 
 def _check_q5(fn) -> str:
-    for _ in range(3):
-        case = _q5_case(fresh_rng())
-        mine, a = case["mine"], case["a"]
-        got = call_student(fn, list(mine), list(case["returned"]),
-                           list(case["their_blinded"]), a, PSI_PRIME)
-        if isinstance(got, (int, float)) and not isinstance(got, bool):
-            raise Incorrect("return the shared ids themselves, not how many there are")
-        try:
-            got_ids = [int(v) for v in got]
-        except (TypeError, ValueError):
-            raise Incorrect("return a list of ids") from None
-        right = {x for x in mine if x in set(case["theirs"])}
-        if set(got_ids) == right and len(got_ids) == len(right):
+    rng = fresh_rng()
+    for shared in (12, int(rng.integers(1, 30)), 0, 30):   # some, fresh, none, all of mine
+        case = _q5_case(rng, shared)
+        mine, a, theirs = case["mine"], case["a"], case["their_blinded"]
+        got = call_student(fn, list(mine), list(case["returned"]), list(theirs), a, PSI_PRIME)
+        if isinstance(got, Opaque):
+            raise Incorrect(f"return a list of ids (for instance list(...)); a {got.type_name} "
+                            "cannot be sent to the checker")
+        if isinstance(got, np.ndarray):
+            got = got.tolist() if got.ndim == 1 else got
+        if not isinstance(got, (list, tuple)):
+            raise Incorrect("return the shared ids themselves, as a list")
+        got = [expect_integer(v, "each id") for v in got]
+        right = [x for x in mine if x in set(case["theirs"])]
+        if sorted(got) == sorted(right):
             continue
-        if not got_ids:
+        if len(set(got)) != len(got):
+            raise Incorrect("list each shared id once")
+        if set(got) - set(mine):
+            raise Incorrect("return your own ids (from my_ids), not indices or blinded values")
+        positional = [x for x, r, v in zip(mine, case["returned"], theirs, strict=False)
+                      if r == pow(v, a, PSI_PRIME)]
+        if got == positional and right:
+            raise Incorrect("their_blinded is in the other party's own order, not in yours: "
+                            "compare each returned value with all of them (a set)")
+        if not got and right:
             raise Incorrect("nothing matched: raise each of the other party's blinded values "
                             "to your key a (mod p) before comparing; returned holds your ids "
                             "blinded by both keys, their_blinded theirs by their key only")
-        if set(got_ids) - set(mine):
-            raise Incorrect("return your own ids (from my_ids), not indices or blinded values")
-        raise Incorrect(f"{len(got_ids)} ids returned, and they are not exactly the ids you "
-                        f"share with the other party")
-    return ("these checks passed: on three fresh pairs of sets, exactly the shared ids, found "
-            "by blinding the other party's values with your key")
+        raise Incorrect(f"{len(got)} ids returned, and they are not exactly the ids you share "
+                        f"with the other party")
+    return ("these checks passed: exactly the shared ids, on four fresh pairs of sets (some "
+            "ids in common, none, and all of yours)")
 
 
 q5 = Question(

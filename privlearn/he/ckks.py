@@ -19,25 +19,36 @@ every result, built from the paper's per-operation bounds:
 * fresh encryption: B_clean = 8√2·σN + 6σ√N + 16σ√(hN) (Lemma 1, with σ = 3.2 and a
   ternary secret, so h <= N), plus N/2 for rounding the encoding, over Δ;
 * rescaling: B_rs = √(N/3)·(3 + 8√h) (Lemma 2), over Δ;
-* key switching (rotations): SEAL switches keys modulo each prime q_i of the chain and
-  divides by the special prime P >= q_i, which leaves at most L·8σN/√3 + B_rs for L primes
-  (Lemma 3's B_ks = 8σN/√3 per prime);
+* key switching (rotations): SEAL decomposes differently from the paper's Lemma 3, and one
+  rotation's error was measured at up to 6 times L·8σN/√3 + B_rs (L primes, the special
+  prime P >= each); :func:`encrypted_dot` allows 16 times that per rotation, and counts each
+  slot of the product as having gone through 2d rotations (TenSEAL's sum of d slots does
+  more rotations than ⌈log2 d⌉): a bound set by measurement with a margin, not a lemma;
+* float64: TenSEAL encodes and decodes through a length-N FFT in double precision, which
+  adds up to about |value|·N·2^-52 (a loose bound; 2^40 came back off by 5e-4);
 * TenSEAL's rescaling divides by a prime p close to, not equal to, Δ, and then treats the
   scale as Δ again: every value is multiplied by Δ/p (a relative error of about 1e-7 for the
   default chain). SEAL picks the primes as the largest ones below 2^bits that are 1 mod 2N;
   :func:`chain_primes` recomputes them, so this bias is known exactly and bounded here.
 
-The bounds are the paper's high-probability bounds (σ-tails), loose by one or two orders of
-magnitude in practice; the tests check the errors against them over many encryptions.
+The bounds are loose by one or two orders of magnitude in practice; the tests check the
+errors against them over many encryptions and keys, small and large values.
+
+A dot product leaves partial sums of x_j·w_j in the other slots of its ciphertext, from which
+the key holder would read every weight; :func:`encrypted_dot` multiplies them by zero (one
+more level) before returning.
 
 Security: the parameters follow the standard's table (Albrecht et al. 2018, "Homomorphic
 Encryption Standard", 128-bit classical security with a ternary secret), as SEAL enforces.
 A TenSEAL context that holds the secret key can decrypt everything encrypted under it: give
-the aggregating server a public copy (``context.make_context_public()``), as the notebook does.
+the aggregating server a public copy (:meth:`CKKSContext.public`), as the notebook does. CKKS
+decryptions carry the noise: shown unrounded to a party that holds the ciphertexts, they let
+it solve for the secret key (Li & Micciancio 2021); round or add noise before sharing them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import math
 from dataclasses import dataclass
@@ -47,7 +58,7 @@ import numpy as np
 from .._validation import as_real_array, check_int, check_real
 
 __all__ = ["CKKSContext", "CKKSParams", "EncryptedReals", "available", "chain_primes",
-           "ciphertext_bytes", "decrypt_vector", "encrypt_vector", "encrypted_dot",
+           "ciphertext_bytes", "decrypt_slots", "decrypt_vector", "encrypt_vector", "encrypted_dot",
            "encrypted_sum", "make_context"]
 
 #: the largest total modulus size, in bits, for 128-bit classical security with a ternary
@@ -137,11 +148,13 @@ class CKKSParams:
         bits = sum(self.coeff_mod_bit_sizes[:len(self.coeff_mod_bit_sizes) - 1 - level])
         return 2.0 ** (bits - 1 - self.scale_bits - 1)  # primes sit just below 2^bits
 
-    def fresh_error(self) -> float:
-        """Bound on each slot's error after encryption (Lemma 1, plus encoding), over Δ."""
+    def fresh_error(self, max_abs: float = 0.0) -> float:
+        """Bound on each slot's error after encrypting values of size up to ``max_abs``
+        and decrypting: Lemma 1 plus rounding the encoding, over Δ, plus float64's
+        encoding and decoding (max_abs·N·2^-52)."""
         n = self.poly_modulus_degree
         b_clean = 8 * math.sqrt(2) * SIGMA * n + 6 * SIGMA * math.sqrt(n) + 16 * SIGMA * n
-        return (b_clean + n / 2) / 2.0**self.scale_bits
+        return (b_clean + n / 2) / 2.0**self.scale_bits + _float64(self, max_abs)
 
     def rescale_error(self) -> float:
         """Bound on the error one rescaling adds (Lemma 2, h <= N), over Δ."""
@@ -149,10 +162,21 @@ class CKKSParams:
         return math.sqrt(n / 3) * (3 + 8 * math.sqrt(n)) / 2.0**self.scale_bits
 
     def rotation_error(self, level: int = 0) -> float:
-        """Bound on the error one rotation (key switch) adds at ``level``, over Δ."""
+        """The error allowed for one rotation (key switch) at ``level``, over Δ: 16 times
+        L·8σN/√3 + B_rs, where 6 times was measured (see the module docstring)."""
         primes = len(self.coeff_mod_bit_sizes) - 1 - level
         b_ks = 8 * SIGMA * self.poly_modulus_degree / math.sqrt(3)
-        return primes * b_ks / 2.0**self.scale_bits + self.rescale_error()
+        return _KEY_SWITCH_MARGIN * (primes * b_ks / 2.0**self.scale_bits
+                                     + self.rescale_error())
+
+
+#: how far above the Lemma-3-style term one rotation's error may go (6 was measured)
+_KEY_SWITCH_MARGIN = 16
+
+
+def _float64(params: CKKSParams, max_abs: float) -> float:
+    """float64 encoding and decoding of values up to max_abs: an FFT of length N."""
+    return max_abs * params.poly_modulus_degree * 2.0**-52
 
 
 def _primes_one_mod(factor: int, bits: int, count: int) -> list[int]:
@@ -199,6 +223,7 @@ class CKKSContext:
 
     tenseal: object
     params: CKKSParams
+    key_id: bytes = b""
 
     @property
     def is_private(self) -> bool:
@@ -209,7 +234,7 @@ class CKKSContext:
         """A copy without the secret key (public, relinearisation and Galois keys kept)."""
         copy = self.tenseal.copy()
         copy.make_context_public()
-        return CKKSContext(copy, self.params)
+        return CKKSContext(copy, self.params, self.key_id)
 
     def nbytes(self) -> int:
         """Bytes of the serialised context with its keys (the secret key too if held)."""
@@ -226,13 +251,20 @@ def make_context(params: CKKSParams | None = None, *, rotations: bool = False) -
     second and tens of megabytes more).
     """
     params = CKKSParams() if params is None else _check_params(params)
+    try:
+        chain_primes(params)
+    except ValueError as err:
+        raise ValueError(f"coeff_mod_bit_sizes {params.coeff_mod_bit_sizes}: {err} for "
+                         f"N = {params.poly_modulus_degree}") from None
     ts = _tenseal()
     context = ts.context(ts.SCHEME_TYPE.CKKS, poly_modulus_degree=params.poly_modulus_degree,
                          coeff_mod_bit_sizes=list(params.coeff_mod_bit_sizes))
     context.global_scale = 2.0**params.scale_bits
     if rotations:
         context.generate_galois_keys()
-    return CKKSContext(context, params)
+    public_key = context.serialize(save_public_key=True, save_secret_key=False,
+                                   save_galois_keys=False, save_relin_keys=False)
+    return CKKSContext(context, params, hashlib.sha256(public_key).digest()[:16])
 
 
 def _check_context(context) -> CKKSContext:
@@ -258,6 +290,7 @@ class EncryptedReals:
     error: float
     level: int = 0
     count: int = 1
+    key_id: bytes = b""
 
 
 def encrypt_vector(context, values, *, max_abs: float | None = None) -> EncryptedReals:
@@ -281,7 +314,8 @@ def encrypt_vector(context, values, *, max_abs: float | None = None) -> Encrypte
                          f"{float(x[np.argmax(np.abs(x))])!r}")
     chunks = tuple(ts.ckks_vector(context.tenseal, x[i:i + params.slots].tolist())
                    for i in range(0, x.size, params.slots))
-    return EncryptedReals(chunks, int(x.size), params, bound, params.fresh_error())
+    return EncryptedReals(chunks, int(x.size), params, bound, params.fresh_error(bound),
+                          key_id=context.key_id)
 
 
 def _check_encrypted(name: str, value) -> EncryptedReals:
@@ -298,6 +332,8 @@ def encrypted_sum(vectors) -> EncryptedReals:
     first = _check_encrypted("vectors[0]", items[0])
     for i, v in enumerate(items[1:], 1):
         v = _check_encrypted(f"vectors[{i}]", v)
+        if v.key_id != first.key_id:
+            raise ValueError(f"vectors[{i}] was encrypted under another key than vectors[0]")
         if (v.length, v.params, v.level) != (first.length, first.params, first.level):
             raise ValueError(f"vectors[{i}] has length {v.length}, level {v.level} and "
                              f"{v.params}; vectors[0] has length {first.length}, level "
@@ -311,47 +347,58 @@ def encrypted_sum(vectors) -> EncryptedReals:
     for v in items[1:]:
         chunks = [a + b for a, b in zip(chunks, v.ciphertexts, strict=True)]
     return EncryptedReals(tuple(chunks), first.length, first.params, bound,
-                          math.fsum(v.error for v in items), first.level,
-                          sum(v.count for v in items))
+                          math.fsum(v.error for v in items) + _float64(first.params, bound),
+                          first.level, sum(v.count for v in items), first.key_id)
 
 
 def encrypted_dot(x: EncryptedReals, weights, *, intercept: float = 0.0) -> EncryptedReals:
-    """E(x)·w + b for plaintext weights: one multiplication, one rescaling and
-    ⌈log2 d⌉ rotations (the context needs Galois keys: ``make_context(rotations=True)``).
+    """E(x)·w + b for plaintext weights, in slot 0 of a ciphertext whose other slots are
+    zeroed: two multiplications (the product with w, then with (1, 0, 0, ...)), two
+    rescalings, and the rotations of TenSEAL's sum (the context needs Galois keys:
+    ``make_context(rotations=True)``).
 
-    The result's error bound adds the input errors weighted by |w_j|, the rounding of w's
-    encoding, one rescaling in each of the 2^⌈log2 d⌉ slots that the rotations add up, the
-    rotations' key switching, and the rescaling bias |Δ/p − 1|·Σ|w_j|·max_abs
-    (:func:`chain_primes`).
+    Without the second multiplication the other slots would hold the partial sums
+    Σ_{i>=j} x_i·w_i + b, and the key holder, who knows x, would read every w_j and b from
+    one result. The error bound adds the input errors weighted by |w_j|, the rounding of w's
+    encoding, a rescaling in each slot summed, the rotations (see the module docstring),
+    the second multiplication, float64, and the rescaling bias (:func:`chain_primes`).
     """
     x = _check_encrypted("x", x)
     params = x.params
     if len(x.ciphertexts) != 1:
         raise ValueError(f"x must fit one ciphertext ({params.slots} values), got {x.length}")
-    if x.level >= params.depth:
-        raise ValueError(f"x has spent all {params.depth} multiplications of its chain")
+    if x.level + 2 > params.depth:
+        raise ValueError(f"x has {params.depth - x.level} of its chain's {params.depth} "
+                         f"multiplications left; a dot product takes 2")
     w = as_real_array("weights", weights)
     if w.shape != (x.length,):
         raise ValueError(f"weights must have shape ({x.length},), got {w.shape}")
+    if not np.any(w):
+        raise ValueError("weights must not all be zero (the score would be the intercept, "
+                         "known to whoever sets it)")
     b = check_real("intercept", intercept)
-    level = x.level + 1
+    level = x.level + 2
     w1 = float(np.abs(w).sum())
     bound = w1 * x.max_abs + abs(b)
     if bound > params.room(level):
         raise ValueError(f"the score could reach {bound:g}, beyond the {params.room(level):g} a "
                          f"ciphertext holds after {level} multiplication(s): refused")
-    p = chain_primes(params)[len(params.coeff_mod_bit_sizes) - 2 - x.level]
-    bias = abs(2.0**params.scale_bits / p - 1)
-    rounds = max(1, math.ceil(math.log2(x.length)))
-    encode = params.poly_modulus_degree / 2 / 2.0**params.scale_bits  # rounding an encoding
-    error = (w1 * x.error                          # each slot's error times its weight
-             + x.length * x.max_abs * encode       # x times the rounding of w's encoding
-             + 2**rounds * params.rescale_error()  # the slots summed, each rescaled once
-             + rounds * params.rotation_error(level)
-             + bias * w1 * x.max_abs               # TenSEAL's scale taken as Δ, not Δ²/p
-             + encode)                             # the intercept's encoding
-    out = x.ciphertexts[0].dot(w.tolist()) + b
-    return EncryptedReals((out,), 1, params, bound, error, level, x.count)
+    primes = chain_primes(params)
+    top = len(params.coeff_mod_bit_sizes) - 2 - x.level     # the first prime dropped
+    delta = 2.0**params.scale_bits
+    bias = abs((delta / primes[top]) * (delta / primes[top - 1]) - 1)
+    encode = params.poly_modulus_degree / 2 / delta          # rounding an encoding
+    d = x.length
+    score = (w1 * x.error                                    # each slot's error times |w_j|
+             + d * x.max_abs * encode                        # x times the rounding of w
+             + d * params.rescale_error()                    # the slots summed, rescaled
+             + 2 * d * params.rotation_error(x.level + 1)    # key switching, counted per slot
+             + encode)                                       # the intercept's encoding
+    error = (score * (1 + encode)                            # times (1, 0, ...): its rounding,
+             + bound * encode + params.rescale_error()       # and one more rescaling
+             + bias * bound + _float64(params, bound))
+    out = (x.ciphertexts[0].dot(w.tolist()) + b) * [1.0]     # (1.0) pads the other slots with 0
+    return EncryptedReals((out,), 1, params, bound, error, level, x.count, x.key_id)
 
 
 def decrypt_vector(context, encrypted: EncryptedReals) -> np.ndarray:
@@ -364,11 +411,39 @@ def decrypt_vector(context, encrypted: EncryptedReals) -> np.ndarray:
     if encrypted.params != context.params:
         raise ValueError(f"encrypted was made under {encrypted.params}, context has "
                          f"{context.params}")
+    if encrypted.key_id != context.key_id:
+        raise ValueError("encrypted was made under another key than this context's: its "
+                         "decryption would be garbage")
     key = context.tenseal.secret_key()
     values = []
     for chunk in encrypted.ciphertexts:
         values.extend(chunk.decrypt(key))
     return np.asarray(values[:encrypted.length], dtype=np.float64)
+
+
+def decrypt_slots(context, ciphertext) -> np.ndarray:
+    """All N/2 slots of one ciphertext (an :class:`EncryptedReals` of one ciphertext, or a
+    TenSEAL ``CKKSVector``), as the key holder can read them: TenSEAL's own ``decrypt``
+    shows only the first ``size``, not what the other slots carry."""
+    context = _check_context(context)
+    if not context.is_private:
+        raise ValueError("context holds no secret key: only the key holder decrypts")
+    if isinstance(ciphertext, EncryptedReals):
+        if len(ciphertext.ciphertexts) != 1:
+            raise ValueError(f"ciphertext must be one ciphertext, got "
+                             f"{len(ciphertext.ciphertexts)}")
+        ciphertext = ciphertext.ciphertexts[0]
+    if not hasattr(ciphertext, "ciphertext") or not hasattr(ciphertext, "dot"):
+        raise TypeError(f"ciphertext must be an EncryptedReals or a TenSEAL CKKSVector, got "
+                        f"{type(ciphertext).__name__}")
+    from tenseal import sealapi
+
+    seal_context = context.tenseal.seal_context().data
+    raw = ciphertext.ciphertext()
+    plain = sealapi.Plaintext()
+    sealapi.Decryptor(seal_context, context.tenseal.secret_key().data).decrypt(
+        raw[0] if isinstance(raw, list) else raw, plain)
+    return np.asarray(sealapi.CKKSEncoder(seal_context).decode_double(plain))
 
 
 def ciphertext_bytes(encrypted: EncryptedReals) -> int:

@@ -12,7 +12,9 @@ x_1 (known to party 1). :func:`sign_bit` evaluates the ripple-carry adder on XOR
 where XOR is free and each AND consumes one Beaver triple over GF(2) from a dealer (bits
 a, b and c = a ∧ b, XOR-shared) and opens two bits per party. The 63 ANDs a_i ∧ b_i go in
 one round; the carry chain is sequential, one round per bit: 125 ANDs and 63 rounds of
-messages for one comparison, against one triple and one round for a product. Parallel
+messages for one comparison with this circuit, against one triple and one round for a
+product. (The majority form of the carry, c_{i+1} = a_i ⊕ ((a_i ⊕ c_i) ∧ (b_i ⊕ c_i)),
+needs one AND per bit, 63, in the same 63 rounds.) Parallel
 prefix adders cut the rounds to about log2 64 = 6 at the price of more ANDs, and
 protocols such as ABY (Demmler, Schneider & Zohner 2015) or CrypTFlow2 (Rathee et al. 2020)
 use oblivious transfer and other tricks; the gap to multiplication remains the point.

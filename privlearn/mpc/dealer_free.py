@@ -19,10 +19,14 @@ where each party computes its own term, and the cross term is made without revea
 Then c_A + c_B = a·b mod 2^64. Alice sees only v, which the mask makes close to uniform;
 Bob sees only ciphertexts under Alice's key. So nobody ever knows a, b or c: the dealer of
 notebook 03d is gone. This uses :mod:`privlearn.he` (DESIGN.md allows it for protocols that
-need HE and MPC). Semi-honest only: a party that deviates (Alice encrypting something
-else, Bob computing something else) makes c ≠ a·b, and nothing here notices; SPDZ adds
-MACs and "sacrifices" a second triple to check each one (Damgård, Pastro, Smart &
-Zakarias 2012).
+need HE and MPC).
+
+Semi-honest only. A party that deviates can do worse than spoil the triple. Bob can return
+anything, and c ≠ a·b goes unnoticed. Alice can encrypt a value far beyond 2^64 in place of
+a_A, for instance a_A = 2^200: then v = 2^200·b_B + (b_A·a_B + r), and v >> 200 is Bob's share
+b_B. SPDZ-style protocols stop both: zero-knowledge proofs that each ciphertext holds a
+plaintext of bounded size, MACs on the shares, and a second triple "sacrificed" to check
+each one (Damgård, Pastro, Smart & Zakarias 2012).
 """
 
 from __future__ import annotations
@@ -70,8 +74,9 @@ def paillier_triple(shape=(), *, keypair=None,
     shape : int or tuple of int
         How many triples, as an array shape (one per element).
     keypair : (he.PublicKey, he.PrivateKey), optional
-        Alice's Paillier key pair (by default a fresh 2048-bit one). Its modulus must hold
-        the masked cross term: at least 132 + ``statistical_security`` bits.
+        Alice's Paillier key pair (by default a fresh 2048-bit one). Its plaintexts must
+        hold the masked cross term, below 2^129 + 2^(129 + σ), as a positive number: about
+        131 + ``statistical_security`` bits.
     statistical_security : int
         σ in [20, 128]: the mask r is σ bits longer than the cross term, which it hides to
         within statistical distance 2^-σ.
@@ -103,10 +108,12 @@ def paillier_triple(shape=(), *, keypair=None,
     pk, sk = keypair
     if sk.public_key.n != pk.n:
         raise ValueError("keypair's public and private keys do not belong together")
-    needed = _CROSS_BITS + sigma + 2
-    if pk.bits < needed:
-        raise ValueError(f"keypair's modulus must have at least {needed} bits to hold the "
-                         f"masked cross term at statistical_security={sigma}, got {pk.bits}")
+    largest = 2**_CROSS_BITS + 2 ** (_CROSS_BITS + sigma)   # cross term + mask, exclusive
+    if pk.max_plaintext < largest:
+        raise ValueError(f"keypair's modulus must hold the masked cross term below "
+                         f"2^{_CROSS_BITS} + 2^{_CROSS_BITS + sigma} as a positive plaintext "
+                         f"(at least {_CROSS_BITS + sigma + 2} bits at statistical_security="
+                         f"{sigma}), got {pk.bits} bits")
     count = int(np.prod(dims, dtype=np.int64))
     mask_bytes = (_CROSS_BITS + sigma + 7) // 8
     with np.errstate(over="ignore"):

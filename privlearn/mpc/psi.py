@@ -5,9 +5,15 @@ The idea is Meadows' (1986) and Huberman, Franklin & Hogg's (1999): hash each id
 H(x) of a group where Diffie–Hellman is hard, and raise it to a secret key. Exponents
 commute, so (H(x)^a)^b = (H(x)^b)^a: the two parties can compare doubly blinded ids
 without either seeing the other's ids. Here the group is Curve25519 through X25519
-(Bernstein 2006; ``cryptography``'s implementation): an id is hashed with SHA-512 to a
-u-coordinate (of the curve or of its twist; Curve25519 is secure on both, and X25519 clamps
-every key to a multiple of the cofactor), and "raising to a" is X25519 with private key a.
+(Bernstein 2006; ``cryptography``'s implementation), and "raising to a" is X25519 with
+private key a. An id is hashed to a point *of the curve*: SHA-512 of a counter and the id,
+as a u-coordinate, the first counter whose u lies on the curve (try-and-increment; about two
+tries). A u-coordinate that lands on the quadratic twist instead would stay on the twist
+after blinding, and whether it does is a public function of the id: one bit about each id
+would leak (a reviewer measured it: one blinded value halves a list of guesses). X25519 clamps
+every key to a multiple of the cofactor 8, so each blinded value lies in the prime-order
+subgroup. (RFC 9380's Elligator 2 map does the same in constant time; try-and-increment's
+number of tries depends on the id, which matters only against someone timing the hashing.)
 
 Both parties run the same three steps (a :class:`PSIParty` refuses them out of order or
 twice):
@@ -21,11 +27,12 @@ twice):
 
 Threat model (semi-honest, both parties follow the steps): each party learns the
 intersection and the size of the other's set. Under the decisional Diffie–Hellman
-assumption the blinded values of ids outside the intersection look random, so the other
-party cannot even test a guessed id against them (a dictionary attack, which breaks the
-common shortcut of exchanging plain hashes of the ids). Not protected: a party that lies
-about its set (it can put in any ids it wants to test, up to the size it admits to); the
-sizes of both sets; and whatever the intersection itself reveals.
+assumption in the curve's prime-order subgroup the blinded values of ids outside the
+intersection look random, so the other party cannot test a guessed id against them (a
+dictionary attack, which breaks the common shortcut of exchanging plain hashes of the ids).
+Not protected: a party that lies about its set (it can put in any ids it wants to test, up
+to the size it admits to); the sizes of both sets; and whatever the intersection itself
+reveals.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ from .randomness import random_bytes
 
 __all__ = ["PSIParty", "hash_to_point"]
 
-_DOMAIN = b"privlearn-psi-x25519-v1"
+_DOMAIN = b"privlearn-psi-x25519-v2"
 POINT_BYTES = 32
 
 
@@ -56,12 +63,34 @@ def _id_bytes(item, index: int) -> bytes:
                     f"{type(item).__name__} {item!r}")
 
 
+_P = 2**255 - 19     # Curve25519: v² = u³ + A·u² + u over GF(p)
+_A = 486662
+
+
+def _on_curve(u: int) -> bool:
+    """True if u is the u-coordinate of a point of Curve25519 of order above 2 (not of the
+    twist): u³ + A·u² + u is a non-zero square mod p (Euler's criterion)."""
+    v = (u * u * u + _A * u * u + u) % _P
+    return v != 0 and pow(v, (_P - 1) // 2, _P) == 1
+
+
 def hash_to_point(item) -> bytes:
-    """H(x): SHA-512 of the id (with a domain tag), cut to an X25519 u-coordinate."""
-    digest = hashlib.sha512(_DOMAIN + _id_bytes(item, 0)).digest()
-    u = bytearray(digest[:POINT_BYTES])
-    u[-1] &= 0x7F  # X25519 ignores the top bit; clear it so each point has one encoding
-    return bytes(u)
+    """H(x): the u-coordinate (32 bytes, little-endian) of a point of Curve25519, from
+    SHA-512 of a domain tag, a counter and the id: the first counter whose u is on the curve.
+
+    Examples
+    --------
+    >>> u = int.from_bytes(hash_to_point("customer 42"), "little")
+    >>> _on_curve(u), hash_to_point("customer 42") == hash_to_point("customer 42")
+    (True, True)
+    """
+    encoded = _id_bytes(item, 0)
+    for counter in range(256):   # each try lands on the curve with probability about 1/2
+        digest = hashlib.sha512(_DOMAIN + bytes([counter]) + encoded).digest()
+        u = int.from_bytes(digest[:POINT_BYTES], "little") % _P
+        if _on_curve(u):
+            return u.to_bytes(POINT_BYTES, "little")
+    raise RuntimeError("no point of the curve in 256 tries (probability 2^-256)")
 
 
 def _raise(key: X25519PrivateKey, point: bytes, index: int, what: str) -> bytes:
@@ -138,6 +167,10 @@ class PSIParty:
         """
         self._step("reblinded", "intersection()", "reblind()")
         values = list(returned)
+        for i, v in enumerate(values):
+            if not isinstance(v, (bytes, bytearray)) or len(v) != POINT_BYTES:
+                raise ValueError(f"returned[{i}] must be {POINT_BYTES} bytes (a blinded "
+                                 f"point), got {v!r:.60}")
         if len(values) != len(self.items):
             raise ValueError(f"returned must hold one value per own id ({len(self.items)}), "
                              f"got {len(values)}")

@@ -11,7 +11,7 @@ Theorem 1) let each of the **two** parties shift its own share, with no communic
 If |z| < 2^{ℓ_x} with ℓ_x + 1 < ℓ, then with probability at least 1 − 2^{ℓ_x + 1 − ℓ} over the
 random sharing, the two results add to ⌊z / 2^f⌋ give or take 1 (Theorem 1): an error of at
 most one unit in the last place, 2^-f. (Here it is always ⌊z / 2^f⌋ or one more: a floor
-plus a ceiling. For a uniform share the failure probability is exactly |z| / 2^ℓ, which the
+plus a ceiling. For a uniform share the failure probability is (|z| ± 1) / 2^ℓ, which the
 tests check.) Otherwise (the shares wrap around 2^ℓ in the unlucky direction)
 the result is off by about 2^{ℓ − f}: garbage, not a small error. The probability is small
 when the values are small against the ring, and it is per element and per truncation, so

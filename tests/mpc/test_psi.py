@@ -55,6 +55,22 @@ def test_a_dictionary_attack_finds_nothing_in_the_messages():
     assert not raised & set(from_alice)
 
 
+def test_no_bit_of_an_id_survives_blinding():
+    """Points are hashed onto the curve, never its twist: every blinded value is on the
+    curve whatever the id, so curve-or-twist (which blinding preserves) tells nothing. With
+    u-coordinates taken straight from a hash, about half the ids land on the twist and
+    their blinded values say so."""
+    from privlearn.mpc.psi import _on_curve
+
+    ids = [f"C{i:05d}" for i in range(1_000)]
+    blinded = mpc.PSIParty(ids).blinded()
+    assert all(_on_curve(int.from_bytes(v, "little")) for v in blinded)
+    raw = [int.from_bytes(hashlib.sha512(x.encode()).digest()[:32], "little") % (2**255 - 19)
+           for x in ids]
+    on_twist = sum(not _on_curve(u) for u in raw)
+    assert 400 < on_twist < 600          # the leak a plain hash would have (binomial, 6 sd)
+
+
 def test_blinded_values_are_unlinkable_across_runs():
     ids = [f"C{i}" for i in range(50)]
     first, second = mpc.PSIParty(ids).blinded(), mpc.PSIParty(ids).blinded()
@@ -95,5 +111,10 @@ def test_repeated_ids_and_malformed_points_are_refused():
     party.blinded()
     with pytest.raises(ValueError, match=r"other_blinded\[0\] must be 32 bytes"):
         party.reblind([b"short"])
+    ready = mpc.PSIParty([1])
+    ready.blinded()
+    ready.reblind(mpc.PSIParty([2]).blinded())
+    with pytest.raises(ValueError, match=r"returned\[0\] must be 32 bytes"):
+        ready.intersection(["not bytes"])
     with pytest.raises(ValueError, match="small order"):
         party.reblind([bytes(32)])

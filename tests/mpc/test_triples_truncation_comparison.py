@@ -74,9 +74,28 @@ def test_alice_sees_the_cross_term_only_under_a_mask(monkeypatch):
                in zip(a_alice, b_alice, a_bob, b_bob, strict=True)) < 2**129
 
 
+def test_a_cheating_alice_reads_bobs_share(monkeypatch):
+    """Why the protocol is semi-honest only (as its docstring says): an Alice who encrypts
+    2^200 in place of a_A decrypts v = 2^200·b_B + (b_A·a_B + r) and reads b_B = v >> 200."""
+    encrypt, decrypt, seen = he.encrypt, he.decrypt, []
+
+    def cheating_encrypt(pk, m):
+        seen.append("call")
+        return encrypt(pk, 2**200 if len(seen) == 1 else m)   # her first ciphertext: E(a_A)
+
+    def recording_decrypt(key, c):
+        seen.append(decrypt(key, c))
+        return seen[-1]
+
+    monkeypatch.setattr(he, "encrypt", cheating_encrypt)
+    monkeypatch.setattr(he, "decrypt", recording_decrypt)
+    triple, _ = mpc.paillier_triple(1, keypair=KEYS)
+    assert seen[-1] >> 200 == int(triple.b[1][0])
+
+
 def test_a_key_too_small_for_the_mask_is_refused():
     small = he.generate_keypair(insecure_n_bits=160)
-    with pytest.raises(ValueError, match="at least 171 bits"):
+    with pytest.raises(ValueError, match=r"at least 171 bits .* got 160 bits"):
         mpc.paillier_triple(1, keypair=small)
 
 

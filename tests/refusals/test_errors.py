@@ -47,12 +47,17 @@ _RLWE_KEYS = rlwe.generate_keys(rlwe.RLWEParams(n=8, q=2**20, t=8), rng=0)
 
 
 def _ckks():
-    """A CKKS context (skips without the ckks extra, unless CI requires it)."""
+    """One CKKS context for all cases (skips without the ckks extra, unless CI requires it)."""
     import os
 
     if os.environ.get("PRIVLEARN_REQUIRE_CKKS") != "1":
         pytest.importorskip("tenseal", reason="the ckks extra is not installed")
-    return ckks.make_context()
+    if "context" not in _CKKS:
+        _CKKS["context"] = ckks.make_context()
+    return _CKKS["context"]
+
+
+_CKKS: dict = {}
 
 
 def _pld(interval):
@@ -482,6 +487,15 @@ CASES = [
     Case("he.ckks.decrypt_vector", "a Paillier private key as the context",
          lambda c: ckks.decrypt_vector(c.sk, None), TypeError,
          r"context must be a CKKSContext", r"got PaillierPrivateKey"),
+    Case("he.ckks.decrypt_slots", "a numpy array as the ciphertext",
+         lambda c: ckks.decrypt_slots(_ckks(), np.zeros(3)), TypeError,
+         r"ciphertext must be an EncryptedReals or a TenSEAL CKKSVector", r"got ndarray"),
+    Case("he.ckks.decrypt_slots", "a public context",
+         lambda c: ckks.decrypt_slots(_ckks().public(), ckks.encrypt_vector(_ckks(), [1.0])),
+         ValueError, r"context holds no secret key", r"only the key holder"),
+    Case("he.ckks.encrypted_dot", "all-zero weights",
+         lambda c: ckks.encrypted_dot(ckks.encrypt_vector(_ckks(), [1.0, 2.0]), [0.0, 0.0]),
+         ValueError, r"weights must not all be zero", r"the intercept"),
     Case("he.ckks.ciphertext_bytes", "a list of TenSEAL vectors",
          lambda c: ckks.ciphertext_bytes([]), TypeError,
          r"encrypted must be an EncryptedReals", r"got list"),
@@ -490,7 +504,7 @@ CASES = [
          r"keypair must be a \(he.PublicKey, he.PrivateKey\) pair", r"got tuple"),
     Case("mpc.paillier_triple", "a key too short for the masked cross term",
          lambda c: mpc.paillier_triple(1, keypair=(c.own_pk, c.own_sk)), ValueError,
-         r"keypair's modulus must have at least 171 bits", r"got 128"),
+         r"keypair's modulus must hold the masked cross term", r"got 128 bits"),
     Case("mpc.paillier_triple", "a statistical security of 8 bits",
          lambda c: mpc.paillier_triple(1, keypair=(c.own_pk, c.own_sk),
                                        statistical_security=8), ValueError,

@@ -26,8 +26,6 @@ Rindal 2018). Here only two parties are accepted.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .._validation import check_int, check_real
@@ -39,9 +37,9 @@ _RING_BITS = 64
 
 
 def _bound_bits(max_abs: float, product_frac_bits: int) -> int:
-    """ℓ_x: the least ℓ_x with max_abs · 2^product_frac_bits < 2^ℓ_x."""
-    scaled = max_abs * 2.0**product_frac_bits
-    return max(0, math.floor(math.log2(scaled)) + 1) if scaled >= 1 else 0
+    """ℓ_x: the least ℓ_x with max_abs · 2^product_frac_bits < 2^ℓ_x, in exact integer
+    arithmetic (math.log2(2^52 − 1) rounds to 52.0)."""
+    return int(max_abs * 2.0**product_frac_bits).bit_length()
 
 
 def truncation_failure_bound(max_abs: float, *, frac_bits: int = 16) -> float:
@@ -54,7 +52,7 @@ def truncation_failure_bound(max_abs: float, *, frac_bits: int = 16) -> float:
     5.960464477539063e-08
     """
     f = check_int("frac_bits", frac_bits, low=1, high=31)
-    bound = check_real("max_abs", max_abs, low=0.0)
+    bound = check_real("max_abs", max_abs, low=0.0, low_open=False)
     bits = _bound_bits(bound, 2 * f)
     if bits + 1 >= _RING_BITS:
         return 1.0

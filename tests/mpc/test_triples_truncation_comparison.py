@@ -147,6 +147,17 @@ def test_truncation_refuses_a_likely_failure_and_more_parties():
                             max_abs=1.0)
 
 
+def test_the_failure_bound_is_the_papers_at_every_edge():
+    """ℓ_x is the least ℓ with |z| < 2^ℓ, exactly: |z| up to 2^52 − 1 is 52 bits (a float
+    log2 would round 2^52 − 1 up), 2^52 itself 53. (Bounds are floats: above 2^53, 2^bits − 1
+    is not one.)"""
+    for bits in (1, 20, 40, 52):
+        below = (2**bits - 1) / 2**32
+        assert mpc.truncation_failure_bound(below) == 2.0 ** (bits + 1 - 64)
+        assert mpc.truncation_failure_bound(2.0**bits / 2**32) == 2.0 ** (bits + 2 - 64)
+    assert mpc.truncation_failure_bound(0.0) == 2.0**-63
+
+
 def test_truncation_of_a_zero_share_uses_the_papers_formula():
     """Party 1's share 0: 2^64 − ⌊2^64 / 2^f⌋, not 0 (uint64 arithmetic would give 0)."""
     z = np.array([[np.uint64(2**64 - 2**20)], [np.uint64(0)]], dtype=np.uint64)   # z = −2^20

@@ -520,7 +520,7 @@ CASES = [
          r"shares must hold ring elements", r"float64"),
     Case("mpc.truncation_failure_bound", "a negative bound",
          lambda c: mpc.truncation_failure_bound(-1.0), ValueError,
-         r"max_abs must be finite and > 0", r"got -1\.0"),
+         r"max_abs must be finite and >= 0", r"got -1\.0"),
     Case("mpc.truncation_failure_bound", "frac_bits = 0 (nothing to truncate)",
          lambda c: mpc.truncation_failure_bound(1.0, frac_bits=0), ValueError,
          r"frac_bits must be an integer >= 1", r"got 0"),

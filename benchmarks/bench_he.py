@@ -87,6 +87,7 @@ def large_update(size: int = 100_000) -> None:
     update = np.random.default_rng(1).uniform(-1, 1, size=size)
     precision = 2.0**-20
     context = ckks.make_context()
+    public = context.public()
     rows = []
     for name in ("packed Paillier, 2048-bit key", "CKKS (TenSEAL, N = 8192)"):
         t0 = time.perf_counter()
@@ -97,7 +98,7 @@ def large_update(size: int = 100_000) -> None:
             out = he.unpack_decrypt(sk, enc)
             count, nbytes = len(enc), enc.nbytes
         else:
-            enc = ckks.encrypt_vector(context.public(), update, max_abs=1.0)
+            enc = ckks.encrypt_vector(public, update, max_abs=1.0)
             t1 = time.perf_counter()
             out = ckks.decrypt_vector(context, enc)
             count, nbytes = len(enc.ciphertexts), ckks.ciphertext_bytes(enc)

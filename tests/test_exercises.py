@@ -506,7 +506,7 @@ def test_every_question_of_every_exercise_is_covered_here():
     modules = [importlib.import_module(f"privlearn.exercises.{m.name}")
                for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("ex")]
     questions = {q for m in modules for q in m.QUESTIONS}
-    assert questions == set(CASES)
+    assert questions == set(CASES) == set(_PARAMETRISED)   # every case is also run above
     # and every exercise module has its solution notebook
     for m in modules:
         stem = m.__name__.rsplit(".", 1)[1]
@@ -815,7 +815,10 @@ CASES.update({
 })
 
 
-@pytest.mark.parametrize("question", list(CASES), ids=lambda q: f"{q.exercise}.{q.name}")
+_PARAMETRISED = list(CASES)
+
+
+@pytest.mark.parametrize("question", _PARAMETRISED, ids=lambda q: f"{q.exercise}.{q.name}")
 def test_checker_right_wrong_blank(question):
     """Parametrised here, after the last CASES.update: every question's cases are run
     (test_every_question_of_every_exercise_is_covered_here checks CASES is complete)."""

@@ -190,12 +190,6 @@ q4 = Question(
 _Q5_SHARINGS = 2000   # |z| < 2^30: a right answer fails one sharing with probability 2^-34
 
 
-def _truncate_right(party: int, share: int, f: int) -> int:
-    if party == 0:
-        return share >> f
-    return (RING - ((RING - share) >> f)) % RING
-
-
 def _signed(v: int) -> int:
     v %= RING
     return v - RING if v >= RING // 2 else v
@@ -205,7 +199,8 @@ def _signed(v: int) -> int:
 _Q5_EDGES = (0, 1, 2**63, RING - 1)
 
 
-def _both_floor(party: int, share: int, f: int) -> int:
+def _both_floor(share: int, f: int) -> int:
+    """What party 1 returns if it floors its share as party 0 does."""
     return share >> f
 
 
@@ -237,7 +232,7 @@ def _check_q5(fn) -> str:
         errors = [_signed(a + b) - (zi >> f) for a, b, zi in zip(t0, t1, z, strict=True)]
         bad = sum(e not in (-1, 0, 1) for e in errors)
         if bad:
-            if t1 == [_both_floor(1, b, f) for b in z1]:
+            if t1 == [_both_floor(b, f) for b in z1]:
                 raise Incorrect("party 1 floors its share as party 0 does: the two shares of "
                                 "a small z add up past 2^64 almost always, and then the sum "
                                 "of the shifted shares is off by 2^(64−f); party 1 must shift "

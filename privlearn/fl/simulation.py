@@ -140,6 +140,11 @@ def local_sgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int
                     raise ValueError(f"grad_term must return one tensor per trainable "
                                      f"parameter ({len(params)}), got {len(extra)}")
                 for i, p in enumerate(params):
+                    if extra is not None and tuple(extra[i].shape) != tuple(p.shape):
+                        raise ValueError(f"grad_term must return tensors shaped like the "
+                                         f"parameters: entry {i} has shape "
+                                         f"{tuple(extra[i].shape)}, the parameter "
+                                         f"{tuple(p.shape)}")
                     g = p.grad if extra is None else (
                         extra[i] if p.grad is None else p.grad + extra[i])
                     if g is not None:

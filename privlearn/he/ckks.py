@@ -51,11 +51,14 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .._validation import as_real_array, check_int, check_real
+from .._validation import as_real_array, check_bool, check_int, check_real
 
 __all__ = ["CKKSContext", "CKKSParams", "EncryptedReals", "available", "chain_primes",
            "ciphertext_bytes", "decrypt_slots", "decrypt_vector", "encrypt_vector", "encrypted_dot",
@@ -142,8 +145,9 @@ class CKKSParams:
         return len(self.coeff_mod_bit_sizes) - 2
 
     def room(self, level: int = 0) -> float:
-        """The largest |value| a ciphertext holds after ``level`` multiplications: its
-        modulus over 2Δ (a larger value wraps around and decrypts to garbage)."""
+        """The largest |value| allowed after ``level`` multiplications: half of the
+        ciphertext's modulus over 2Δ, a margin of a factor of 2 below where a value wraps
+        around and decrypts to garbage."""
         level = check_int("level", level, low=0, high=self.depth)
         bits = sum(self.coeff_mod_bit_sizes[:len(self.coeff_mod_bit_sizes) - 1 - level])
         return 2.0 ** (bits - 1 - self.scale_bits - 1)  # primes sit just below 2^bits
@@ -152,6 +156,7 @@ class CKKSParams:
         """Bound on each slot's error after encrypting values of size up to ``max_abs``
         and decrypting: Lemma 1 plus rounding the encoding, over Δ, plus float64's
         encoding and decoding (max_abs·N·2^-52)."""
+        max_abs = check_real("max_abs", max_abs, low=0.0, low_open=False)
         n = self.poly_modulus_degree
         b_clean = 8 * math.sqrt(2) * SIGMA * n + 6 * SIGMA * math.sqrt(n) + 16 * SIGMA * n
         return (b_clean + n / 2) / 2.0**self.scale_bits + _float64(self, max_abs)
@@ -164,6 +169,7 @@ class CKKSParams:
     def rotation_error(self, level: int = 0) -> float:
         """The error allowed for one rotation (key switch) at ``level``, over Δ: 16 times
         L·8σN/√3 + B_rs, where 6 times was measured (see the module docstring)."""
+        level = check_int("level", level, low=0, high=self.depth)
         primes = len(self.coeff_mod_bit_sizes) - 1 - level
         b_ks = 8 * SIGMA * self.poly_modulus_degree / math.sqrt(3)
         return _KEY_SWITCH_MARGIN * (primes * b_ks / 2.0**self.scale_bits
@@ -244,13 +250,23 @@ class CKKSContext:
 
 
 def make_context(params: CKKSParams | None = None, *, rotations: bool = False) -> CKKSContext:
-    """A CKKS context for ``params`` (by default N = 8192, chain (60, 40, 40, 60), Δ = 2^40)
-    that holds the secret key.
+    """A CKKS context that holds the secret key.
 
-    ``rotations=True`` also makes the Galois keys that :func:`encrypted_dot` needs (about a
-    second and tens of megabytes more).
+    Parameters
+    ----------
+    params : CKKSParams, optional
+        By default N = 8192, the chain (60, 40, 40, 60) and Δ = 2^40.
+    rotations : bool
+        Also make the Galois keys that :func:`encrypted_dot` needs (about a second and tens
+        of megabytes more).
+
+    Returns
+    -------
+    CKKSContext
+        With a key id (a hash of the public key) that every vector encrypted under it keeps.
     """
     params = CKKSParams() if params is None else _check_params(params)
+    rotations = check_bool("rotations", rotations)
     try:
         chain_primes(params)
     except ValueError as err:
@@ -293,12 +309,25 @@ class EncryptedReals:
     key_id: bytes = b""
 
 
-def encrypt_vector(context, values, *, max_abs: float | None = None) -> EncryptedReals:
+def encrypt_vector(context: CKKSContext, values: ArrayLike, *,
+                   max_abs: float | None = None) -> EncryptedReals:
     """Encrypt a 1-D real vector; longer than N/2 values, it takes several ciphertexts.
 
-    ``max_abs`` is the public bound on |value| that later operations build on (by default
-    the room left after the chain's last multiplication, :meth:`CKKSParams.room` at the
-    deepest level); a value beyond it is refused.
+    Parameters
+    ----------
+    context : CKKSContext
+        Public or private: encryption needs the public key only.
+    values : array_like of float
+        Finite reals, 1-D.
+    max_abs : float, optional
+        The public bound on |value| that later operations build on (by default the room
+        left after the chain's last multiplication, :meth:`CKKSParams.room` at the deepest
+        level); a value beyond it is refused.
+
+    Returns
+    -------
+    EncryptedReals
+        With its bound, its error bound (:meth:`CKKSParams.fresh_error`) and the key id.
     """
     context = _check_context(context)
     params = context.params
@@ -324,9 +353,19 @@ def _check_encrypted(name: str, value) -> EncryptedReals:
     return value
 
 
-def encrypted_sum(vectors) -> EncryptedReals:
-    """The slot-wise sum of encrypted vectors of one length, parameters and level."""
-    items = list(vectors) if not isinstance(vectors, EncryptedReals) else [vectors]
+def encrypted_sum(vectors: Sequence[EncryptedReals]) -> EncryptedReals:
+    """The slot-wise sum of encrypted vectors of one length, parameters, level and key.
+
+    The result's bound is the sum of the bounds (refused if it could pass
+    :meth:`CKKSParams.room`), its error bound the sum of the errors plus float64's.
+    """
+    if isinstance(vectors, EncryptedReals):
+        items = [vectors]
+    elif isinstance(vectors, (str, bytes)) or not hasattr(vectors, "__iter__"):
+        raise TypeError(f"vectors must be a sequence of EncryptedReals, got "
+                        f"{type(vectors).__name__}")
+    else:
+        items = list(vectors)
     if not items:
         raise ValueError("vectors must not be empty")
     first = _check_encrypted("vectors[0]", items[0])
@@ -351,7 +390,8 @@ def encrypted_sum(vectors) -> EncryptedReals:
                           first.level, sum(v.count for v in items), first.key_id)
 
 
-def encrypted_dot(x: EncryptedReals, weights, *, intercept: float = 0.0) -> EncryptedReals:
+def encrypted_dot(x: EncryptedReals, weights: ArrayLike, *,
+                  intercept: float = 0.0) -> EncryptedReals:
     """E(x)·w + b for plaintext weights, in slot 0 of a ciphertext whose other slots are
     zeroed: two multiplications (the product with w, then with (1, 0, 0, ...)), two
     rescalings, and the rotations of TenSEAL's sum (the context needs Galois keys:
@@ -367,6 +407,9 @@ def encrypted_dot(x: EncryptedReals, weights, *, intercept: float = 0.0) -> Encr
     params = x.params
     if len(x.ciphertexts) != 1:
         raise ValueError(f"x must fit one ciphertext ({params.slots} values), got {x.length}")
+    if not x.ciphertexts[0].context().has_galois_keys():
+        raise ValueError("x was encrypted under a context without Galois keys, which the "
+                         "rotations of a dot product need: make_context(rotations=True)")
     if x.level + 2 > params.depth:
         raise ValueError(f"x has {params.depth - x.level} of its chain's {params.depth} "
                          f"multiplications left; a dot product takes 2")
@@ -401,19 +444,30 @@ def encrypted_dot(x: EncryptedReals, weights, *, intercept: float = 0.0) -> Encr
     return EncryptedReals((out,), 1, params, bound, error, level, x.count, x.key_id)
 
 
-def decrypt_vector(context, encrypted: EncryptedReals) -> np.ndarray:
-    """Decrypt with a context that holds the secret key; the values carry an error of at
-    most ``encrypted.error`` each."""
+def _check_key_holder(context, encrypted: EncryptedReals, name: str) -> CKKSContext:
     context = _check_context(context)
-    encrypted = _check_encrypted("encrypted", encrypted)
     if not context.is_private:
         raise ValueError("context holds no secret key: only the key holder decrypts")
     if encrypted.params != context.params:
-        raise ValueError(f"encrypted was made under {encrypted.params}, context has "
+        raise ValueError(f"{name} was made under {encrypted.params}, context has "
                          f"{context.params}")
     if encrypted.key_id != context.key_id:
-        raise ValueError("encrypted was made under another key than this context's: its "
-                         "decryption would be garbage")
+        raise ValueError(f"{name} was made under another key than this context's: its "
+                         f"decryption would be garbage")
+    return context
+
+
+def decrypt_vector(context: CKKSContext, encrypted: EncryptedReals) -> np.ndarray:
+    """Decrypt with the context that holds the secret key it was encrypted under.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        ``encrypted.length`` values, each within ``encrypted.error`` of the exact result.
+    """
+    _check_context(context)
+    encrypted = _check_encrypted("encrypted", encrypted)
+    context = _check_key_holder(context, encrypted, "encrypted")
     key = context.tenseal.secret_key()
     values = []
     for chunk in encrypted.ciphertexts:
@@ -421,14 +475,19 @@ def decrypt_vector(context, encrypted: EncryptedReals) -> np.ndarray:
     return np.asarray(values[:encrypted.length], dtype=np.float64)
 
 
-def decrypt_slots(context, ciphertext) -> np.ndarray:
-    """All N/2 slots of one ciphertext (an :class:`EncryptedReals` of one ciphertext, or a
-    TenSEAL ``CKKSVector``), as the key holder can read them: TenSEAL's own ``decrypt``
-    shows only the first ``size``, not what the other slots carry."""
+def decrypt_slots(context: CKKSContext, ciphertext: Any) -> np.ndarray:
+    """All N/2 slots of one ciphertext, as the key holder can read them: TenSEAL's own
+    ``decrypt`` shows only the first ``size``, not what the other slots carry.
+
+    ``ciphertext`` is an :class:`EncryptedReals` of one ciphertext (checked against the
+    context's parameters and key), or a TenSEAL ``CKKSVector`` (not checked: TenSEAL keeps
+    no key id).
+    """
     context = _check_context(context)
     if not context.is_private:
         raise ValueError("context holds no secret key: only the key holder decrypts")
     if isinstance(ciphertext, EncryptedReals):
+        _check_key_holder(context, ciphertext, "ciphertext")
         if len(ciphertext.ciphertexts) != 1:
             raise ValueError(f"ciphertext must be one ciphertext, got "
                              f"{len(ciphertext.ciphertexts)}")

@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .additive import _as_ring
 from .randomness import random_bytes
@@ -78,7 +79,7 @@ class _AndGates:
         return np.stack([r, bits ^ r])
 
 
-def sign_bit(shares) -> tuple[np.ndarray, ComparisonCost]:
+def sign_bit(shares: ArrayLike) -> tuple[np.ndarray, ComparisonCost]:
     """XOR shares of [x < 0] from two parties' additive shares of x over Z_2^64.
 
     Parameters

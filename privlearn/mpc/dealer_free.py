@@ -65,7 +65,8 @@ def _shape(shape) -> tuple[int, ...]:
     return (check_int("shape", shape, low=0),)
 
 
-def paillier_triple(shape=(), *, keypair=None,
+def paillier_triple(shape: int | tuple[int, ...] = (), *,
+                    keypair: tuple[he.PublicKey, he.PrivateKey] | None = None,
                     statistical_security: int = 40) -> tuple[BeaverTriple, TripleCost]:
     """Two parties make Beaver triples over Z_2^64 with Paillier, without a dealer.
 
@@ -103,8 +104,9 @@ def paillier_triple(shape=(), *, keypair=None,
         keypair = he.generate_keypair()
     if not (isinstance(keypair, tuple) and len(keypair) == 2
             and isinstance(keypair[0], he.PublicKey) and isinstance(keypair[1], he.PrivateKey)):
-        raise TypeError(f"keypair must be a (he.PublicKey, he.PrivateKey) pair, got "
-                        f"{type(keypair).__name__}")
+        got = (f"({', '.join(type(k).__name__ for k in keypair)})"
+               if isinstance(keypair, tuple) else type(keypair).__name__)
+        raise TypeError(f"keypair must be a (he.PublicKey, he.PrivateKey) pair, got {got}")
     pk, sk = keypair
     if sk.public_key.n != pk.n:
         raise ValueError("keypair's public and private keys do not belong together")

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import numbers
+from collections.abc import Iterable
 
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -74,7 +75,7 @@ def _on_curve(u: int) -> bool:
     return v != 0 and pow(v, (_P - 1) // 2, _P) == 1
 
 
-def hash_to_point(item) -> bytes:
+def hash_to_point(item: str | bytes | int) -> bytes:
     """H(x): the u-coordinate (32 bytes, little-endian) of a point of Curve25519, from
     SHA-512 of a domain tag, a counter and the id: the first counter whose u is on the curve.
 
@@ -93,10 +94,25 @@ def hash_to_point(item) -> bytes:
     raise RuntimeError("no point of the curve in 256 tries (probability 2^-256)")
 
 
-def _raise(key: X25519PrivateKey, point: bytes, index: int, what: str) -> bytes:
-    if not isinstance(point, (bytes, bytearray)) or len(point) != POINT_BYTES:
+def _point(value, index: int, what: str) -> bytes:
+    """A received point as bytes: TypeError for another type, ValueError for a length."""
+    if not isinstance(value, (bytes, bytearray)):
+        raise TypeError(f"{what}[{index}] must be {POINT_BYTES} bytes, got "
+                        f"{type(value).__name__} {value!r:.60}")
+    if len(value) != POINT_BYTES:
         raise ValueError(f"{what}[{index}] must be {POINT_BYTES} bytes (an X25519 "
-                         f"u-coordinate), got {point!r:.60}")
+                         f"u-coordinate), got {len(value)} bytes")
+    return bytes(value)
+
+
+def _values(values, what: str) -> list:
+    if isinstance(values, (str, bytes, bytearray)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{what} must be a list of {POINT_BYTES}-byte values, got "
+                        f"{type(values).__name__}")
+    return [_point(v, i, what) for i, v in enumerate(values)]
+
+
+def _raise(key: X25519PrivateKey, point: bytes, index: int, what: str) -> bytes:
     try:
         return key.exchange(X25519PublicKey.from_public_bytes(bytes(point)))
     except ValueError:  # a point of small order: all-zero result
@@ -119,7 +135,7 @@ class PSIParty:
         This party's ids, each once (a repeated id is refused: its repeat would show).
     """
 
-    def __init__(self, items) -> None:
+    def __init__(self, items: Iterable[str | bytes | int]) -> None:
         if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
             raise TypeError(f"items must be an iterable of ids, got {type(items).__name__}")
         self.items = list(items)
@@ -148,10 +164,10 @@ class PSIParty:
         self.state = "blinded"
         return out
 
-    def reblind(self, other_blinded) -> list[bytes]:
+    def reblind(self, other_blinded: Iterable[bytes]) -> list[bytes]:
         """Step 2: the other party's blinded ids raised to k, in the order received."""
         self._step("blinded", "reblind()", "blinded()")
-        values = list(other_blinded)
+        values = _values(other_blinded, "other_blinded")
         out = [_raise(self._key, p, i, "other_blinded") for i, p in enumerate(values)]
         if len(set(out)) != len(out):
             raise ValueError("other_blinded repeats a value: the other party repeated an id")
@@ -159,18 +175,14 @@ class PSIParty:
         self.state = "reblinded"
         return out
 
-    def intersection(self, returned) -> list:
+    def intersection(self, returned: Iterable[bytes]) -> list:
         """Step 3: own ids also held by the other party, in the order of ``items``.
 
         ``returned`` is the other party's :meth:`reblind` of this party's
         :meth:`blinded`, in the same order.
         """
         self._step("reblinded", "intersection()", "reblind()")
-        values = list(returned)
-        for i, v in enumerate(values):
-            if not isinstance(v, (bytes, bytearray)) or len(v) != POINT_BYTES:
-                raise ValueError(f"returned[{i}] must be {POINT_BYTES} bytes (a blinded "
-                                 f"point), got {v!r:.60}")
+        values = _values(returned, "returned")
         if len(values) != len(self.items):
             raise ValueError(f"returned must hold one value per own id ({len(self.items)}), "
                              f"got {len(values)}")

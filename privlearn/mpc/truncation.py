@@ -27,6 +27,7 @@ Rindal 2018). Here only two parties are accepted.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import check_int, check_real
 from .additive import _as_ring
@@ -39,7 +40,8 @@ _RING_BITS = 64
 def _bound_bits(max_abs: float, product_frac_bits: int) -> int:
     """ℓ_x: the least ℓ_x with max_abs · 2^product_frac_bits < 2^ℓ_x, in exact integer
     arithmetic (math.log2(2^52 − 1) rounds to 52.0)."""
-    return int(max_abs * 2.0**product_frac_bits).bit_length()
+    scaled = max_abs * 2.0**product_frac_bits
+    return _RING_BITS if scaled >= 2.0**_RING_BITS else int(scaled).bit_length()
 
 
 def truncation_failure_bound(max_abs: float, *, frac_bits: int = 16) -> float:
@@ -59,7 +61,7 @@ def truncation_failure_bound(max_abs: float, *, frac_bits: int = 16) -> float:
     return 2.0 ** (bits + 1 - _RING_BITS)
 
 
-def truncate_shares(shares, *, max_abs: float, frac_bits: int = 16,
+def truncate_shares(shares: ArrayLike, *, max_abs: float, frac_bits: int = 16,
                     max_failure: float = 2.0**-20) -> np.ndarray:
     """Two parties' shares of z (2f fractional bits) to shares of about z / 2^f (f bits).
 
@@ -69,7 +71,8 @@ def truncate_shares(shares, *, max_abs: float, frac_bits: int = 16,
         Additive shares over Z_2^64 of a product of two encodings with ``frac_bits`` each,
         for instance the output of :func:`~privlearn.mpc.beaver_multiply`.
     max_abs : float
-        A public bound on |x·y| as a real number (never read off the data).
+        A public bound on |x·y| as a real number (never read off the data), for the
+        *encoded* factors: each is rounded to 2^-f, so leave a little room at a power of 2.
     frac_bits : int
         f in [1, 31]: the fractional bits of each factor, dropped here.
     max_failure : float

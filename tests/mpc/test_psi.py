@@ -31,6 +31,14 @@ def test_both_parties_get_exactly_the_intersection(xs, ys):
     assert all(len(v) == 32 for m in messages for v in m)
 
 
+def test_points_may_arrive_as_bytearrays():
+    alice, bob = mpc.PSIParty([1, 2, 3]), mpc.PSIParty([3, 4])
+    a1, b1 = alice.blinded(), bob.blinded()
+    back = [bytearray(v) for v in bob.reblind([bytearray(v) for v in a1])]
+    alice.reblind(b1)
+    assert alice.intersection(back) == [3]
+
+
 def test_ids_of_different_types_are_different_ids():
     mine, _, _ = run([1, "1", b"1"], ["1"])
     assert mine == ["1"]

@@ -62,7 +62,8 @@ def test_alice_sees_the_cross_term_only_under_a_mask(monkeypatch):
         return seen[-1]
 
     monkeypatch.setattr(he, "decrypt", recording)
-    triple, _ = mpc.paillier_triple(1000, keypair=KEYS)
+    with mpc.insecure_deterministic_randomness(51):     # seeded: the 6 sd bound never flakes
+        triple, _ = mpc.paillier_triple(1000, keypair=KEYS)
     a_alice, b_alice = triple.a[0].tolist(), triple.b[0].tolist()
     a_bob, b_bob = triple.a[1].tolist(), triple.b[1].tolist()
     masks = [v - (aa * bb + ba * ab) for v, aa, ba, ab, bb
@@ -129,11 +130,12 @@ def test_truncation_keeps_a_chain_of_products_in_range():
     bits double each time and the ring overflows by the fifth product; with it the result
     is within a few units in the last place per product."""
     x = 1.1
-    sx = mpc.additive_share(mpc.encode_fixed(x), num_parties=2)
-    acc = sx
-    for _ in range(11):
-        z = mpc.beaver_multiply(acc, sx, mpc.beaver_triple(num_parties=2))
-        acc = mpc.truncate_shares(z, max_abs=8.0)
+    with mpc.insecure_deterministic_randomness(12):   # seeded: failure 11·2^-27 otherwise
+        sx = mpc.additive_share(mpc.encode_fixed(x), num_parties=2)
+        acc = sx
+        for _ in range(11):
+            z = mpc.beaver_multiply(acc, sx, mpc.beaver_triple(num_parties=2))
+            acc = mpc.truncate_shares(z, max_abs=8.0)
     got = mpc.decode_fixed(_open(acc))
     assert abs(got - mpc.decode_fixed(mpc.encode_fixed(x)) ** 12) < 12 * 4 * 2.0**-16
 
@@ -156,6 +158,7 @@ def test_the_failure_bound_is_the_papers_at_every_edge():
         assert mpc.truncation_failure_bound(below) == 2.0 ** (bits + 1 - 64)
         assert mpc.truncation_failure_bound(2.0**bits / 2**32) == 2.0 ** (bits + 2 - 64)
     assert mpc.truncation_failure_bound(0.0) == 2.0**-63
+    assert mpc.truncation_failure_bound(1e300, frac_bits=31) == 1.0   # beyond the ring
 
 
 def test_truncation_of_a_zero_share_uses_the_papers_formula():
@@ -183,7 +186,8 @@ def test_sign_bit_shares_alone_are_uniform():
     """Each party's bit share is independent of the sign: over 20,000 negative inputs,
     party 0's share is 1 about half the time (6 sd)."""
     x = -np.arange(1, 20_001, dtype=np.int64)
-    bits, _ = mpc.sign_bit(mpc.additive_share(x, num_parties=2))
+    with mpc.insecure_deterministic_randomness(20):   # seeded: 6 sd never flakes
+        bits, _ = mpc.sign_bit(mpc.additive_share(x, num_parties=2))
     assert abs(int(bits[0].sum()) - 10_000) < 6 * math.sqrt(20_000 / 4)
 
 

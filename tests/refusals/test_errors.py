@@ -53,7 +53,7 @@ def _ckks():
     if os.environ.get("PRIVLEARN_REQUIRE_CKKS") != "1":
         pytest.importorskip("tenseal", reason="the ckks extra is not installed")
     if "context" not in _CKKS:
-        _CKKS["context"] = ckks.make_context()
+        _CKKS["context"] = ckks.make_context(rotations=True)
     return _CKKS["context"]
 
 
@@ -496,12 +496,25 @@ CASES = [
     Case("he.ckks.encrypted_dot", "all-zero weights",
          lambda c: ckks.encrypted_dot(ckks.encrypt_vector(_ckks(), [1.0, 2.0]), [0.0, 0.0]),
          ValueError, r"weights must not all be zero", r"the intercept"),
+    Case("he.ckks.CKKSParams", "a negative max_abs for an error bound",
+         lambda c: ckks.CKKSParams().fresh_error(-1.0), ValueError,
+         r"max_abs must be finite and >= 0", r"got -1\.0"),
+    Case("he.ckks.CKKSParams", "a level beyond the chain for a rotation",
+         lambda c: ckks.CKKSParams().rotation_error(level=5), ValueError,
+         r"level must be an integer >= 0 and <= 2", r"got 5"),
+    Case("he.ckks.make_context", "rotations as a string",
+         lambda c: ckks.make_context(rotations="yes"), TypeError,
+         r"rotations must be", r"'yes'"),
+    Case("he.ckks.encrypted_sum", "a number instead of a list",
+         lambda c: ckks.encrypted_sum(5), TypeError,
+         r"vectors must be a sequence of EncryptedReals", r"got int"),
     Case("he.ckks.ciphertext_bytes", "a list of TenSEAL vectors",
          lambda c: ckks.ciphertext_bytes([]), TypeError,
          r"encrypted must be an EncryptedReals", r"got list"),
     Case("mpc.paillier_triple", "a phe key pair instead of privlearn.he's",
          lambda c: mpc.paillier_triple(1, keypair=(c.pk, c.sk)), TypeError,
-         r"keypair must be a \(he.PublicKey, he.PrivateKey\) pair", r"got tuple"),
+         r"keypair must be a \(he.PublicKey, he.PrivateKey\) pair",
+         r"got \(PaillierPublicKey, PaillierPrivateKey\)"),
     Case("mpc.paillier_triple", "a key too short for the masked cross term",
          lambda c: mpc.paillier_triple(1, keypair=(c.own_pk, c.own_sk)), ValueError,
          r"keypair's modulus must hold the masked cross term", r"got 128 bits"),
@@ -539,6 +552,19 @@ CASES = [
     Case("mpc.PSIParty", "a float id",
          lambda c: mpc.PSIParty([1, 2.5]), TypeError,
          r"items\[1\] must be a str, bytes or int id", r"got float 2\.5"),
+    Case("mpc.PSIParty", "a string as the other party's blinded ids",
+         lambda c: (lambda p: (p.blinded(), p.reblind("abc")))(mpc.PSIParty([1])), TypeError,
+         r"other_blinded must be a list of 32-byte values", r"got str"),
+    Case("mpc.PSIParty", "a blinded id as text",
+         lambda c: (lambda p: (p.blinded(), p.reblind(["ab" * 16])))(mpc.PSIParty([1])),
+         TypeError, r"other_blinded\[0\] must be 32 bytes", r"got str"),
+    Case("fl.local_sgd", "a grad_term of the wrong shape",
+         lambda c: fl.local_sgd(nn.Linear(2, 1), torch.zeros(3, 2), torch.zeros(3, 1),
+                                epochs=1, batch_size=None, lr=0.1, generator=torch.Generator(),
+                                loss_fn=nn.functional.mse_loss,
+                                grad_term=lambda ps: [torch.zeros(1) for _ in ps]),
+         ValueError, r"grad_term must return tensors shaped like the parameters",
+         r"entry 0 has shape \(1,\), the parameter \(1, 2\)"),
     Case("mpc.hash_to_point", "None as an id",
          lambda c: mpc.hash_to_point(None), TypeError,
          r"must be a str, bytes or int id", r"got NoneType"),

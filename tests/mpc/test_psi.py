@@ -122,7 +122,7 @@ def test_repeated_ids_and_malformed_points_are_refused():
     ready = mpc.PSIParty([1])
     ready.blinded()
     ready.reblind(mpc.PSIParty([2]).blinded())
-    with pytest.raises(ValueError, match=r"returned\[0\] must be 32 bytes"):
+    with pytest.raises(TypeError, match=r"returned\[0\] must be 32 bytes, got str"):
         ready.intersection(["not bytes"])
     with pytest.raises(ValueError, match="small order"):
         party.reblind([bytes(32)])

@@ -1,7 +1,7 @@
 """Seconds each notebook takes under nbval, one pytest run per notebook, idle and with
 one busy competitor (a process spinning on one core: DESIGN.md, "Speed under contention").
 
-    python benchmarks/bench_notebooks.py
+    python benchmarks/bench_notebooks.py [PATH ...]     (default: every notebook)
 
 Each time includes pytest's start-up and a fresh kernel, as a student's "Run all" does
 not; targets: well under 30 s for 00 and 03b (issue 2), under 60 s for the others, both
@@ -32,7 +32,8 @@ def _run(path: Path) -> tuple[float, bool]:
 
 def main() -> None:
     rows = []
-    paths = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
+    paths = [Path(p).resolve() for p in sys.argv[1:]] or sorted(
+        (ROOT / "notebooks").glob("*.ipynb")) + sorted(
         (ROOT / "exercises" / "solutions").glob("*.ipynb"))
     for path in paths:
         idle, idle_ok = _run(path)

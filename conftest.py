@@ -19,7 +19,8 @@ import pytest
 # privlearn.fl.flower imports Flower, an optional extra: without it (the README's plain
 # set-up) its modules are not collected for doctests; .ci/run installs the extra and sets
 # PRIVLEARN_REQUIRE_FLOWER=1, and then they must be collected.
-collect_ignore = []
+collect_ignore = ["notebooks/zh", "exercises/zh"]   # the Chinese edition: the English code
+# and outputs, checked by tests/test_i18n.py without a second nbval pass
 if (importlib.util.find_spec("flwr") is None
         and os.environ.get("PRIVLEARN_REQUIRE_FLOWER") != "1"):
     collect_ignore.append("privlearn/fl/flower")

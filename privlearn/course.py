@@ -13,6 +13,15 @@
     ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes ``# YOUR CODE HERE``, and
     outputs are cleared. With ``--graded``, write graded hand-outs to ``DIR``: each
     student works their own numbers, without summaries or solutions.
+
+``python -m privlearn.course build-translations``
+    Write the Chinese edition (``notebooks/zh/``, ``exercises/zh/``) from the catalogues in
+    ``i18n/zh/`` (:mod:`privlearn.i18n`); refused while a catalogue misses a cell or
+    translates an older English text.
+
+``python -m privlearn.course translation-template PATH ...``
+    Write or update the catalogues of these English notebooks, and print what each still
+    needs (missing, stale and unknown cells).
 """
 
 from __future__ import annotations
@@ -177,7 +186,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="graded hand-outs: per-student numbers, no summaries or solutions")
     build.add_argument("--out-dir", type=Path, default=None,
                        help="where to write them (default exercises/; required with --graded)")
+    sub.add_parser("build-translations", help="write notebooks/zh/ and exercises/zh/ from "
+                                              "i18n/zh/")
+    tmpl = sub.add_parser("translation-template", help="write or update translation "
+                                                       "catalogues to fill in")
+    tmpl.add_argument("paths", nargs="+", type=Path)
     args = parser.parse_args(argv)
+    if args.command in ("build-translations", "translation-template"):
+        from . import i18n
+
+        if args.command == "build-translations":
+            for path in i18n.build_translations():
+                print(f"wrote {path}", file=sys.stderr)
+        else:
+            for source in args.paths:
+                print(f"{i18n.template(source)}: {i18n.status(source)}", file=sys.stderr)
+        return 0
     if args.command == "execute":
         for path in args.paths or default_notebooks():
             print(f"executing {path}", file=sys.stderr, flush=True)

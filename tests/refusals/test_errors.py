@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from privlearn import attacks, data, dp, fl, he, models, mpc
+from privlearn import attacks, data, dp, fl, he, i18n, models, mpc
 from privlearn.dp.dpsgd import (
     clip_factors,
     clipped_gradient_sum,
@@ -568,6 +568,20 @@ CASES = [
     Case("mpc.hash_to_point", "None as an id",
          lambda c: mpc.hash_to_point(None), TypeError,
          r"must be a str, bytes or int id", r"got NoneType"),
+    Case("i18n.sha256", "bytes instead of text",
+         lambda c: i18n.sha256(b"text"), TypeError, r"text must be a str", r"got bytes"),
+    Case("i18n.catalogue_path", "a notebook outside the course",
+         lambda c: i18n.catalogue_path("elsewhere/notes.ipynb"), ValueError,
+         r"source must be one of the English notebooks", r"elsewhere/notes\.ipynb"),
+    Case("i18n.status", "a number as the notebook",
+         lambda c: i18n.status(3), TypeError,
+         r"source must be the path of an English notebook", r"got int"),
+    Case("i18n.translate", "a Chinese notebook as the source",
+         lambda c: i18n.translate("notebooks/zh/00_start_here.ipynb"), ValueError,
+         r"source must be one of the English notebooks", r"zh/00_start_here"),
+    Case("i18n.template", "a list of notebooks",
+         lambda c: i18n.template(["notebooks/00_start_here.ipynb"]), TypeError,
+         r"source must be the path of an English notebook", r"got list"),
     Case("fl.FedProx", "a negative mu",
          lambda c: fl.FedProx(mu=-0.1, epochs=1, batch_size=10, lr=0.1), ValueError,
          r"mu must be", r"got -0\.1"),

@@ -39,16 +39,8 @@ __all__ = ["CATALOGUES", "PENDING", "build_translations", "catalogue_path",
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = ROOT / "i18n" / "zh"
 
-#: notebooks whose Chinese edition is not written yet (by stem); shrinks to empty
-PENDING = frozenset({
-    "01_background", "02_core_concepts", "03a_federated_learning",
-    "03b_differential_privacy", "03c_homomorphic_encryption",
-    "03d_secure_multiparty_computation", "04_best_practice", "05_applications",
-    "06_tools_and_resources", "07_trends_and_challenges", "08_faq", "ex01_background",
-    "ex03a_federated_learning", "ex03b_differential_privacy", "ex03c_homomorphic_encryption",
-    "ex03d_secure_multiparty_computation", "ex04_best_practice", "ex05_applications",
-    "ex07_trends_and_challenges",
-})
+#: notebooks whose Chinese edition is not written yet (by stem); empty: every notebook has one
+PENDING: frozenset[str] = frozenset()
 
 
 def sha256(text: str) -> str:

@@ -18,8 +18,9 @@ cannot drift apart silently; :func:`status` says which cells need work, and
 notebooks need no nbval pass of their own (tests/test_i18n.py checks that they are what the
 build writes and that their code and outputs are the English ones).
 
-Notebooks not translated yet are listed in :data:`PENDING`; the build skips them and the
-tests name them, until the list is empty.
+A notebook being translated may wait in :data:`PENDING`; the build skips it (none does
+now). The exercises' feedback is bilingual in the checkers themselves
+(:func:`privlearn.exercises._core.say`).
 """
 
 from __future__ import annotations

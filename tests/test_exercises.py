@@ -31,6 +31,8 @@ from privlearn.exercises import (
 )
 from privlearn.handouts import student_version
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
 
 def _not_implemented(*args):
     raise NotImplementedError
@@ -523,6 +525,32 @@ def test_feedback_does_not_say_which_way_to_go(question, far_below, far_above):
     assert below.message.translate(strip) == above.message.translate(strip)
 
 
+def test_feedback_in_chinese_by_choice_or_by_folder(capsys, monkeypatch, tmp_path):
+    """ex.language("zh") prints labels, messages and hints in Chinese; unset, a kernel
+    started in a folder named zh (the Chinese edition's) does the same."""
+    from privlearn.exercises import _core
+
+    monkeypatch.setattr(_core, "_LANGUAGE", [None])
+    monkeypatch.delenv("PRIVLEARN_LANGUAGE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert ex03c.language() == "en"
+    ex03c.q3.check(999_997)
+    assert capsys.readouterr().out.startswith("Correct (q3 ")
+    (tmp_path / "zh").mkdir()
+    monkeypatch.chdir(tmp_path / "zh")
+    assert ex03c.language() == "zh"
+    ex03c.q3.check(5)
+    ex03c.q3.hint()
+    out = capsys.readouterr().out
+    assert out.startswith("错误 (q3 ") and _CJK.search(out.splitlines()[1])
+    monkeypatch.chdir(tmp_path)
+    ex03c.language("zh")
+    ex03c.q3.check(None)
+    assert capsys.readouterr().out.startswith("未作答 (q3 ")
+    with pytest.raises(ValueError, match="code must be one of"):
+        ex03c.language("fr")
+
+
 def test_check_prints_the_verdict(capsys):
     ex03b.q5.check(0.1)
     ex03b.q5.check(math.log(20) / 10)
@@ -823,15 +851,24 @@ def test_checker_right_wrong_blank(question):
     """Parametrised here, after the last CASES.update: every question's cases are run
     (test_every_question_of_every_exercise_is_covered_here checks CASES is complete)."""
     case = CASES[question]
+    results = []
     for answer in [case["right"], *case.get("also_right", [])]:
         right = question.evaluate(answer)
         assert right.status == CORRECT, (answer, right.message)
         assert right.message.startswith("these checks passed")
+        assert right.text("zh").startswith("以下检查已通过"), right.message_zh
+        results.append(right)
     for wrong in case["wrong"]:
         result = question.evaluate(wrong)
         assert result.status == INCORRECT, (wrong, result)
         assert result.message
-    assert question.evaluate(case["blank"]).status == NOT_ATTEMPTED
+        results.append(result)
+    blank = question.evaluate(case["blank"])
+    assert blank.status == NOT_ATTEMPTED
+    # the Chinese edition: every message the checker gave, and the hint, also in Chinese
+    for result in [*results, blank]:
+        assert result.message_zh and _CJK.search(result.message_zh), result.message
+    assert question._hint_zh and _CJK.search(question._hint_zh)
 
 
 # --- graded hand-outs: per-student values ------------------------------------------------

@@ -12,6 +12,7 @@ running.
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -303,6 +304,29 @@ def test_grading_one_class_took_reasonable_time(graded_class):
 def test_a_perfect_notebook_alone(tmp_path):
     grade = grade_notebook(SOLUTION.read_bytes(), student="s", notebook="s.ipynb")
     assert grade.complete and grade.points == grade.max_points == 8 and not grade.notes
+
+
+def test_chinese_and_english_submissions_are_graded_alike():
+    """The Chinese edition's notebook of an exercise (metadata.language = zh), worked with
+    one wrong answer, and the English one worked the same: the same statuses and points;
+    the Chinese report's messages in Chinese, the English one's in English."""
+    grades = {}
+    for lang, base in (("en", ROOT / "exercises" / "solutions" / "ex05_applications.ipynb"),
+                       ("zh", ROOT / "exercises" / "zh" / "solutions" / "ex05_applications.ipynb")):
+        nb = nbformat.read(base, as_version=4)
+        answer = next(c for c in nb.cells if c.metadata.get("privlearn", {}).get("question")
+                      == "q3")
+        answer.source = "d = 0.123\nex.q3.check(d)"          # a wrong residual
+        grades[lang] = grade_notebook(nbformat.writes(nb).encode(), student="s",
+                                      notebook=f"{lang}.ipynb")
+    en, zh = grades["en"], grades["zh"]
+    assert [(q.question, q.status, q.points) for q in en.questions] == \
+        [(q.question, q.status, q.points) for q in zh.questions]
+    assert en.points == zh.points == en.max_points - 1
+    wrong = [q for q in zh.questions if q.status == INCORRECT]
+    assert len(wrong) == 1 and re.search(r"[\u4e00-\u9fff]", wrong[0].message)
+    assert not re.search(r"[\u4e00-\u9fff]", next(q for q in en.questions
+                                                  if q.status == INCORRECT).message)
 
 
 def test_exit_status_and_fail_under(tmp_path):

@@ -11,11 +11,16 @@ import numpy as np
 from scipy import stats
 
 from .._validation import check_int, check_real
-from ._core import Incorrect
+from ._core import Incorrect, say
 
 __all__ = ["LAPLACE_DRAWS", "close_to", "expect_close", "expect_integer", "expect_laplace",
            "expect_number", "expect_pair", "expect_sample_from", "expect_uniform_bits",
            "fresh_rng", "laplace_test_power", "seeded_draws", "uniform_bits_test_power"]
+
+
+def _zh(what: str) -> str:
+    """The Chinese of a quantity's name where the caller gave one (``say(en, zh)``)."""
+    return getattr(what, "zh", what)
 
 
 def fresh_rng() -> np.random.Generator:
@@ -35,10 +40,13 @@ def seeded_draws(fn: Any, args: tuple, what: str, *, seed: int,
     a, b = fn.map([(*args, np.random.default_rng(7)), (*args, np.random.default_rng(7))])
     for got in (a, b):
         if (got.numel() if hasattr(got, "numel") else np.size(got)) != 1:
-            raise Incorrect(f"{what} should be a single number, got shape {np.shape(got)}")
+            raise Incorrect(say(f"{what} should be a single number, got shape {np.shape(got)}",
+                                f"{_zh(what)} 应当是单个数，得到的形状是 {np.shape(got)}"))
     if expect_number(a, what) != expect_number(b, what):
-        raise Incorrect("two calls with identically seeded rng gave different results: "
-                        "draw the noise from the rng argument, not from np.random")
+        raise Incorrect(say("two calls with identically seeded rng gave different results: "
+                            "draw the noise from the rng argument, not from np.random",
+                            "用相同种子的 rng 调用两次，结果却不同：噪声要从参数 rng 中抽取，"
+                            "不要用 np.random"))
     rng = np.random.default_rng(seed)
     return np.array([expect_number(d, what)
                      for d in fn.repeat((*args, rng), n or LAPLACE_DRAWS)])
@@ -53,7 +61,7 @@ def expect_pair(answer: Any, what: str) -> tuple[Any, Any]:
         return answer[0].item(), answer[1].item()
     if isinstance(answer, (tuple, list)) and len(answer) == 2:
         return answer[0], answer[1]
-    raise Incorrect(f"answer with a pair {what}")
+    raise Incorrect(say(f"answer with a pair {what}", f"请用一对值作答：{_zh(what)}"))
 
 
 def expect_number(answer: Any, what: str) -> float:
@@ -65,22 +73,29 @@ def expect_number(answer: Any, what: str) -> float:
         answer = answer.detach().cpu().numpy()
     if isinstance(answer, np.ndarray):
         if answer.size != 1 or answer.dtype.kind not in "iuf":
-            raise Incorrect(f"{what} should be a single number, got an array of shape "
-                            f"{answer.shape} and dtype {answer.dtype}")
+            raise Incorrect(say(f"{what} should be a single number, got an array of shape "
+                                f"{answer.shape} and dtype {answer.dtype}",
+                                f"{_zh(what)} 应当是单个数，得到的是形状为 {answer.shape}、"
+                                f"类型为 {answer.dtype} 的数组"))
         answer = answer.item()
     if answer is None:
-        raise Incorrect(f"{what} should be a single number, got None: does your function "
-                        "`return` its result?")
+        raise Incorrect(say(f"{what} should be a single number, got None: does your function "
+                            "`return` its result?",
+                            f"{_zh(what)} 应当是单个数，得到的是 None：你的函数 `return` "
+                            "结果了吗？"))
     if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, numbers.Real):
         kind = getattr(answer, "type_name", type(answer).__name__)  # Opaque: its real type
-        raise Incorrect(f"{what} should be a single number, got {kind}")
+        raise Incorrect(say(f"{what} should be a single number, got {kind}",
+                            f"{_zh(what)} 应当是单个数，得到的是 {kind}"))
     try:
         value = float(answer)
     except OverflowError:
-        raise Incorrect(f"{what} should be finite, got an integer too large for a "
-                        "float") from None
+        raise Incorrect(say(f"{what} should be finite, got an integer too large for a "
+                            "float", f"{_zh(what)} 应当是有限数，得到的整数太大，超出了浮点数的范围"
+                            )) from None
     if not math.isfinite(value):
-        raise Incorrect(f"{what} should be finite, got {value!r}")
+        raise Incorrect(say(f"{what} should be finite, got {value!r}",
+                            f"{_zh(what)} 应当是有限数，得到的是 {value!r}"))
     return value
 
 
@@ -101,8 +116,9 @@ def expect_close(value: float, expected: float, what: str, *, digits: int = 4) -
     (:func:`close_to`). The message does not say how far off, or in which direction: that
     would give the expected value away."""
     if not close_to(value, expected, digits=digits):
-        raise Incorrect(f"{what} = {float(value):.6g} is not right (to {digits} significant "
-                        "digits)")
+        raise Incorrect(say(f"{what} = {float(value):.6g} is not right (to {digits} significant "
+                            "digits)", f"{_zh(what)} = {float(value):.6g} 不对（按 {digits} 位有效"
+                            f"数字）"))
 
 
 def expect_integer(answer: Any, what: str) -> int:
@@ -117,12 +133,14 @@ def expect_integer(answer: Any, what: str) -> int:
             not value.is_floating_point():
         value = value.item()
     if isinstance(value, (bool, np.bool_)):
-        raise Incorrect(f"{what} should be a whole number, got a bool")
+        raise Incorrect(say(f"{what} should be a whole number, got a bool",
+                            f"{_zh(what)} 应当是整数，得到的是布尔值"))
     if isinstance(value, numbers.Integral):
         return int(value)
     number = expect_number(answer, what)
     if number != int(number) or abs(number) >= 2**53:
-        raise Incorrect(f"{what} should be a whole number, got {number!r}")
+        raise Incorrect(say(f"{what} should be a whole number, got {number!r}",
+                            f"{_zh(what)} 应当是整数，得到的是 {number!r}"))
     return int(number)
 
 
@@ -141,17 +159,22 @@ def expect_sample_from(sample: np.ndarray, law: stats.rv_continuous, what: str,
         raise TypeError(f"law must be a frozen scipy distribution, got {type(law).__name__}")
     arr = np.asarray(sample) if sample is not None else np.asarray([])
     if arr.dtype.kind not in "iuf":
-        raise Incorrect(f"{what}: the draws should be numbers, got dtype {arr.dtype}")
+        raise Incorrect(say(f"{what}: the draws should be numbers, got dtype {arr.dtype}",
+                            f"{_zh(what)}：抽样结果应当是数，得到的类型是 {arr.dtype}"))
     if arr.ndim != 1 or arr.size == 0:
-        raise Incorrect(f"{what}: expected a non-empty 1-D array of draws, got shape "
-                        f"{arr.shape}")
+        raise Incorrect(say(f"{what}: expected a non-empty 1-D array of draws, got shape "
+                            f"{arr.shape}", f"{_zh(what)}：应当是非空的一维抽样数组，得到的形状是 "
+                            f"{arr.shape}"))
     if not np.isfinite(arr).all():
-        raise Incorrect(f"{what}: the draws should all be finite, got "
-                        f"{int((~np.isfinite(arr)).sum())} NaN or infinite values")
+        bad = int((~np.isfinite(arr)).sum())
+        raise Incorrect(say(f"{what}: the draws should all be finite, got {bad} NaN or "
+                            f"infinite values", f"{_zh(what)}：抽样结果都应当是有限数，其中有 "
+                            f"{bad} 个 NaN 或无穷大"))
     p = stats.kstest(arr, law.cdf).pvalue
     if not p >= p_min:
-        raise Incorrect(f"{what}: the draws do not follow the expected distribution "
-                        f"(Kolmogorov-Smirnov p = {p:.1e})")
+        raise Incorrect(say(f"{what}: the draws do not follow the expected distribution "
+                            f"(Kolmogorov-Smirnov p = {p:.1e})", f"{_zh(what)}：抽样结果不服从"
+                            f"应有的分布（Kolmogorov-Smirnov 检验 p = {p:.1e}）"))
 
 
 # ------------------------------------------------------------------ Laplace draws
@@ -226,32 +249,41 @@ def expect_laplace(draws: Any, loc: float, scale: float, what: str, *,
     """
     arr = np.asarray(draws)
     if arr.dtype.kind not in "iuf" or arr.ndim != 1 or arr.size < 100:
-        raise Incorrect(f"{what}: expected many numeric draws, got shape {arr.shape} and "
-                        f"dtype {arr.dtype}")
+        raise Incorrect(say(f"{what}: expected many numeric draws, got shape {arr.shape} and "
+                            f"dtype {arr.dtype}", f"{_zh(what)}：应当是大量数值抽样，得到的形状是 "
+                            f"{arr.shape}、类型是 {arr.dtype}"))
     arr = arr.astype(float)
     if not np.isfinite(arr).all():
-        raise Incorrect(f"{what}: some draws are NaN or infinite")
+        raise Incorrect(say(f"{what}: some draws are NaN or infinite",
+                            f"{_zh(what)}：有些抽样结果是 NaN 或无穷大"))
     n = arr.size
     dev = arr - loc
     if np.all(dev == dev[0]):
-        raise Incorrect(f"{what}: every call returned the same number: no noise was added")
+        raise Incorrect(say(f"{what}: every call returned the same number: no noise was "
+                            f"added", f"{_zh(what)}：每次调用都返回同一个数：没有加噪声"))
     if np.any(dev == 0):
-        raise Incorrect(f"{what}: some calls returned the true value itself: every release "
-                        "needs fresh noise, every time")
+        raise Incorrect(say(f"{what}: some calls returned the true value itself: every "
+                            "release needs fresh noise, every time", f"{_zh(what)}：有些调用直接"
+                            f"返回了真实值：每次发布都需要新的噪声"))
     b = _laplace_bounds(n, alpha)
     total = float(np.abs(dev).sum() / scale)
     if total < b["scale"][0]:
-        raise Incorrect(f"{what}: the noise is too small for this sensitivity and epsilon "
-                        "(check the scale b of the Laplace law)")
+        raise Incorrect(say(f"{what}: the noise is too small for this sensitivity and "
+                            "epsilon (check the scale b of the Laplace law)", f"{_zh(what)}：对"
+                            f"这个敏感度和 epsilon 来说噪声太小（检查拉普拉斯分布的尺度 b）"))
     if total > b["scale"][1]:
-        raise Incorrect(f"{what}: the noise is larger than it needs to be for this "
-                        "sensitivity and epsilon (check the scale b of the Laplace law)")
+        raise Incorrect(say(f"{what}: the noise is larger than it needs to be for this "
+                            "sensitivity and epsilon (check the scale b of the Laplace law)",
+                            f"{_zh(what)}：对这个敏感度和 epsilon 来说噪声比需要的大（检查拉普拉斯"
+                            f"分布的尺度 b）"))
     above = int((dev > 0).sum())
     if not b["centre"][0] <= above <= b["centre"][1]:
-        raise Incorrect(f"{what}: the noise is not centred on the true value")
+        raise Incorrect(say(f"{what}: the noise is not centred on the true value",
+                            f"{_zh(what)}：噪声不是以真实值为中心的"))
     if int((np.abs(dev) > 5 * scale).sum()) < b["tail"][0]:
-        raise Incorrect(f"{what}: too few large draws: is the noise cut off or clipped? "
-                        "Laplace noise has no bound")
+        raise Incorrect(say(f"{what}: too few large draws: is the noise cut off or clipped? "
+                            "Laplace noise has no bound", f"{_zh(what)}：大的抽样值太少：噪声是"
+                            f"不是被截断或裁剪了？拉普拉斯噪声没有上界"))
     expect_sample_from(arr, stats.laplace(loc=loc, scale=scale), what,
                        p_min=alpha / _LAPLACE_TESTS)
 
@@ -287,14 +319,17 @@ def expect_uniform_bits(values: Any, bits: int, what: str, *, alpha: float = 1e-
     """
     ints = [int(v) for v in values]
     if any(not 0 <= v < 2**bits for v in ints):
-        raise Incorrect(f"{what}: every value must lie in [0, 2^{bits})")
+        raise Incorrect(say(f"{what}: every value must lie in [0, 2^{bits})",
+                            f"{_zh(what)}：每个值都必须在 [0, 2^{bits}) 中"))
     n = len(ints)
     lo, hi = _bit_bounds(n, bits, alpha / 2)
     for bit in range(bits):
         ones = sum((v >> bit) & 1 for v in ints)
         if not lo <= ones <= hi:
-            raise Incorrect(f"{what}: bit {bit} is 1 in {ones} of {n} values, not about half: "
-                            f"the values are not uniform over Z_2^{bits}")
+            raise Incorrect(say(f"{what}: bit {bit} is 1 in {ones} of {n} values, not about "
+                                f"half: the values are not uniform over Z_2^{bits}",
+                                f"{_zh(what)}：第 {bit} 位在 {n} 个值中有 {ones} 个为 1，不是一半"
+                                f"左右：这些值在 Z_2^{bits} 上不均匀"))
     # small signed values reduced mod 2^bits have fair bits but sit next to 0 and 2^bits
     expect_sample_from(np.array([v / 2**bits for v in ints]), stats.uniform(), what,
                        p_min=alpha / 2)

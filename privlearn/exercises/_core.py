@@ -27,6 +27,7 @@ import os
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -42,7 +43,10 @@ __all__ = [
     "Question",
     "Result",
     "StudentFunction",
+    "Text",
     "call_student",
+    "language",
+    "say",
 ]
 
 NOT_ATTEMPTED = "not attempted"
@@ -50,6 +54,62 @@ INCORRECT = "incorrect"
 CORRECT = "correct"
 
 GRADING_ENV = "PRIVLEARN_GRADING"  # set in the grader's kernels: check() defers to the grader
+LANGUAGE_ENV = "PRIVLEARN_LANGUAGE"  # "en" or "zh": the language of printed feedback
+LANGUAGES = ("en", "zh")
+_LANGUAGE: list[str | None] = [None]   # set by language(); None: decided as language() says
+
+
+class Text(str):
+    """A message in English (the string itself) that carries its Chinese version, ``zh``.
+
+    Checkers raise ``Incorrect(say(english, chinese))`` and return ``say(...)``; a plain
+    string is English only."""
+
+    zh: str
+
+    def __new__(cls, en: str, zh: str) -> Text:
+        obj = super().__new__(cls, en)
+        obj.zh = zh
+        return obj
+
+
+def say(en: str, zh: str) -> Text:
+    """A checker's message in both languages (see :class:`Text`)."""
+    if not isinstance(en, str) or not isinstance(zh, str):
+        raise TypeError(f"say takes two strings, got {type(en).__name__} and "
+                        f"{type(zh).__name__}")
+    return Text(en, zh)
+
+
+def _chinese(message: object) -> str | None:
+    return getattr(message, "zh", None)
+
+
+def language(code: str | None = None) -> str:
+    """The language of printed feedback, hints and labels: ``"en"`` or ``"zh"``.
+
+    ``language("zh")`` switches to Chinese for this kernel (``ex.language("zh")`` in a
+    notebook). Unset, it follows the environment variable ``PRIVLEARN_LANGUAGE``, and
+    otherwise the folder the kernel runs in: the Chinese edition's notebooks live in
+    ``exercises/zh/`` (and ``notebooks/zh/``), and Jupyter starts their kernels there.
+    """
+    if code is not None:
+        if code not in LANGUAGES:
+            raise ValueError(f"code must be one of {LANGUAGES}, got {code!r}")
+        _LANGUAGE[0] = code
+        return code
+    if _LANGUAGE[0] is not None:
+        return _LANGUAGE[0]
+    env = os.environ.get(LANGUAGE_ENV)
+    if env in LANGUAGES:
+        return env
+    here = Path.cwd()
+    return "zh" if "zh" in (here.name, here.parent.name) else "en"
+
+
+_LABELS = {"en": {"correct": "Correct", "incorrect": "Incorrect",
+                  "not attempted": "Not attempted"},
+           "zh": {"correct": "正确", "incorrect": "错误", "not attempted": "未作答"}}
 
 
 class Incorrect(Exception):
@@ -73,15 +133,25 @@ class Result:
     question: str
     status: str
     message: str
+    message_zh: str | None = None   # the Chinese message, where the checker wrote one
 
     def __post_init__(self) -> None:
         if self.status not in (CORRECT, INCORRECT, NOT_ATTEMPTED):
             raise ValueError(f"status must be {CORRECT!r}, {INCORRECT!r} or {NOT_ATTEMPTED!r}, "
                              f"got {self.status!r}")
 
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` (English where no Chinese was written)."""
+        return self.message_zh if lang == "zh" and self.message_zh else self.message
+
     def __str__(self) -> str:
-        label = {CORRECT: "Correct", INCORRECT: "Incorrect", NOT_ATTEMPTED: "Not attempted"}
-        return f"{label[self.status]} ({self.question}): {self.message}"
+        lang = language()
+        return f"{_LABELS[lang][self.status]} ({self.question}): {self.text(lang)}"
+
+
+def _message(exc: Exception) -> Text | str:
+    """The message an Incorrect or NotAttempted was raised with, its Chinese kept."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], Text) else str(exc)
 
 
 def is_placeholder(answer: Any) -> bool:
@@ -189,28 +259,36 @@ class StudentFunction:
 
     def _parse(self, outcomes: Any, expected: int) -> list[Call]:
         if not isinstance(outcomes, list) or len(outcomes) > expected:
-            raise Incorrect("your function's results could not be read")
+            raise Incorrect(say("your function's results could not be read",
+                                "无法读取你的函数的结果"))
         decoder = _Decoder()
         calls: list[Call] = []
         for outcome in outcomes:
             kind = outcome.get("kind") if isinstance(outcome, dict) else None
             if kind == "not_implemented":
-                raise NotAttempted("your function still raises NotImplementedError")
+                raise NotAttempted(say("your function still raises NotImplementedError",
+                                       "你的函数仍然抛出 NotImplementedError"))
             if kind == "exit":
-                raise Incorrect(f"your function called sys.exit({_text(outcome, 'message')})")
+                code = _text(outcome, 'message')
+                raise Incorrect(say(f"your function called sys.exit({code})",
+                                    f"你的函数调用了 sys.exit({code})"))
             if kind == "error":
-                raise Incorrect(f"your function raised {_text(outcome, 'type')}: "
-                                f"{_text(outcome, 'message')}")
+                kind_, text = _text(outcome, 'type'), _text(outcome, 'message')
+                raise Incorrect(say(f"your function raised {kind_}: {text}",
+                                    f"你的函数抛出了 {kind_}：{text}"))
             if kind != "value" or not isinstance(outcome.get("args"), list):
-                raise Incorrect("your function's results could not be read")
+                raise Incorrect(say("your function's results could not be read",
+                                    "无法读取你的函数的结果"))
             try:
                 value = decoder.decode(outcome.get("value"), 0)
                 after = tuple(decoder.decode(a, 0) for a in outcome["args"])
             except PlainDataError as exc:
-                raise Incorrect(f"your function's results could not be read: {exc}") from None
+                raise Incorrect(say(f"your function's results could not be read: {exc}",
+                                    f"无法读取你的函数的结果：{exc}")) from None
             calls.append(Call(value, after))
         if len(calls) != expected:
-            raise Incorrect("your function's results could not be read")
+            raise Incorrect(say("your function's results could not be read",
+                                "无法读取你的函数的结果"))
         return calls
 
 
@@ -271,7 +349,7 @@ class Question:
     def __init__(self, exercise: str, name: str, *, title: str, answer: str,
                  checker: Callable[..., str], hint: str, solution: str,
                  function: bool = False, points: int = 1,
-                 params: Params | None = None) -> None:
+                 params: Params | None = None, hint_zh: str | None = None) -> None:
         for pname, v in (("exercise", exercise), ("name", name), ("title", title),
                          ("answer", answer), ("hint", hint), ("solution", solution)):
             if not isinstance(v, str):
@@ -294,6 +372,9 @@ class Question:
         self.points = points
         self._checker = checker
         self._hint = textwrap.dedent(hint).strip()
+        if hint_zh is not None and not isinstance(hint_zh, str):
+            raise TypeError(f"hint_zh must be a string, got {type(hint_zh).__name__}")
+        self._hint_zh = textwrap.dedent(hint_zh).strip() if hint_zh else None
         self._solution = textwrap.dedent(solution).strip()
         self.params = params
         self.student: str | None = None   # set on a graded student's copy
@@ -323,11 +404,13 @@ class Question:
         """Judge ``answer`` (an object of this process) against this question's values,
         without printing anything."""
         if is_placeholder(answer):
-            return self._result(NOT_ATTEMPTED, "replace the placeholder with your answer")
+            return self._result(NOT_ATTEMPTED, say("replace the placeholder with your answer",
+                                                   "请把占位符换成你的答案"))
         if self.function:
             if not callable(answer):
-                return self._result(INCORRECT, f"expected a function, got "
-                                               f"{type(answer).__name__}")
+                kind = type(answer).__name__
+                return self._result(INCORRECT, say(f"expected a function, got {kind}",
+                                                   f"应当是一个函数，得到的是 {kind}"))
             return self.judge(LocalFunction(answer))
         return self.judge(decode(encode(answer)))
 
@@ -337,19 +420,21 @@ class Question:
         values. The grader calls this (on :meth:`for_student`'s copy for a graded
         hand-out)."""
         if is_placeholder(answer):
-            return self._result(NOT_ATTEMPTED, "replace the placeholder with your answer")
+            return self._result(NOT_ATTEMPTED, say("replace the placeholder with your answer",
+                                                   "请把占位符换成你的答案"))
         try:
             passed = (self._checker(answer, self.values) if self.params is not None
                       else self._checker(answer))
         except NotAttempted as exc:
-            return self._result(NOT_ATTEMPTED, str(exc))
+            return self._result(NOT_ATTEMPTED, _message(exc))
         except Incorrect as exc:
-            return self._result(INCORRECT, str(exc))
+            return self._result(INCORRECT, _message(exc))
         except AnswerUnreachable:
             raise
         except Exception as exc:  # an answer of a form the checker did not foresee
-            return self._result(INCORRECT, f"an answer of this form cannot be checked "
-                                           f"({type(exc).__name__}: {exc})"[:400])
+            why = f"{type(exc).__name__}: {exc}"[:360]
+            return self._result(INCORRECT, say(f"an answer of this form cannot be checked "
+                                               f"({why})", f"无法检查这种形式的答案（{why}）"))
         if not isinstance(passed, str):  # a checker bug, not the student's
             raise TypeError(f"the checker of {self.exercise}.{self.name} must return the text "
                             f"of the checks that passed, got {type(passed).__name__}")
@@ -377,16 +462,23 @@ class Question:
             raise AssertionError(str(result))
 
     def hint(self) -> None:
-        """Print a hint."""
+        """Print a hint (in Chinese where :func:`language` says so and one is written)."""
+        if language() == "zh" and self._hint_zh:
+            print(f"提示（{self.name}）：{self._hint_zh}")
+            return
         print(f"Hint ({self.name}): {self._hint}")
 
     def solution(self) -> None:
         """Print a worked solution (not in a graded hand-out)."""
+        zh = language() == "zh"
         if self.student is not None:
-            print(f"Solution ({self.name}): not available in a graded notebook; "
+            print(f"解答（{self.name}）：计分版 notebook 中不提供解答；可以用 "
+                  f"`ex.{self.name}.hint()`。" if zh else
+                  f"Solution ({self.name}): not available in a graded notebook; "
                   f"`ex.{self.name}.hint()` is.")
             return
-        print(f"Solution ({self.name}):\n{self._solution}")
+        print(f"解答（{self.name}）：\n{self._solution}" if zh else
+              f"Solution ({self.name}):\n{self._solution}")
 
     def show(self) -> None:
         """Print this question's values (in a graded hand-out: the student's own)."""
@@ -398,7 +490,7 @@ class Question:
         print(f"Your values for {self.name} ({whose}): {shown}")
 
     def _result(self, status: str, message: str) -> Result:
-        return Result(self.exercise, self.label, status, message)
+        return Result(self.exercise, self.label, status, str(message), _chinese(message))
 
     def __repr__(self) -> str:
         whose = f", student {self.student!r}" if self.student is not None else ""

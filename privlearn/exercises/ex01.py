@@ -15,7 +15,8 @@ import numpy as np
 
 from ..attacks import anonymity_report, linkage_attack
 from ._checks import close_to, expect_integer, expect_number, expect_pair, fresh_rng
-from ._core import Incorrect, Question, call_student
+from ._core import Incorrect, Question, call_student, say
+from ._core import language as language  # ex.language("zh"): feedback in Chinese
 from ._variants import Params
 
 EXERCISE = "ex01"
@@ -33,12 +34,15 @@ def _check_q1(answer) -> str:
     keys = list(zip(TABLE["zip"], TABLE["birth_year"], TABLE["sex"], strict=True))
     right = sum(keys.count(k) == 1 for k in keys)
     if count == len(set(keys)):
-        raise Incorrect("that counts distinct combinations; count the *people* whose "
-                        "combination occurs only once")
+        raise Incorrect(say("that counts distinct combinations; count the *people* whose "
+                            "combination occurs only once",
+                            "这统计的是不同组合的个数；要数的是其组合只出现一次的*人*"))
     if count != right:
-        raise Incorrect(f"{count:g} is not the number of rows whose (zip, birth_year, sex) "
-                        "appears exactly once")
-    return f"these checks passed: {right} of 8 people are unique on (zip, birth year, sex)"
+        raise Incorrect(say(f"{count:g} is not the number of rows whose (zip, birth_year, sex) "
+                            "appears exactly once",
+                            f"{count:g} 不是 (zip, birth_year, sex) 恰好只出现一次的行数"))
+    return say(f"these checks passed: {right} of 8 people are unique on (zip, birth year, sex)",
+               f"以下检查已通过：8 个人中有 {right} 人在（邮编、出生年份、性别）上是唯一的")
 
 
 q1 = Question(
@@ -46,6 +50,8 @@ q1 = Question(
     answer="count", checker=_check_q1,
     hint="Form the (zip, birth_year, sex) tuple of every row and count the rows whose tuple "
          "appears once (collections.Counter helps).",
+    hint_zh="为每一行构造 (zip, birth_year, sex) 元组，然后统计其元组只出现一次的行数"
+            "（collections.Counter 会有帮助）。",
     solution="""
         from collections import Counter
         keys = list(zip(TABLE["zip"], TABLE["birth_year"], TABLE["sex"]))
@@ -87,20 +93,29 @@ def _check_q2(fn) -> str:
         right = linkage_attack(released, auxiliary, quasi_identifiers=qi).matches
         if not isinstance(got, dict) or not all(
                 isinstance(k, int) and isinstance(v, int) for k, v in got.items()):
-            raise Incorrect("return a dict: released row index -> the index of the one "
-                            "auxiliary row it matches")
+            raise Incorrect(say("return a dict: released row index -> the index of the one "
+                                "auxiliary row it matches",
+                                "请返回一个字典：发布行的索引 -> 它所匹配的那一行辅助表记录的索引"))
         if i == 0 and 2 in got:
-            raise Incorrect("row 2 matches two auxiliary rows (Cy and Di): an ambiguous "
-                            "match identifies nobody, leave it out")
+            raise Incorrect(say("row 2 matches two auxiliary rows (Cy and Di): an ambiguous "
+                                "match identifies nobody, leave it out",
+                                "第 2 行匹配两行辅助表记录（Cy 和 Di）：有歧义的匹配"
+                                "识别不出任何人，应当把它排除"))
         if got != right:
             wrong = sorted(set(got) ^ set(right) | {k for k in got if got[k] != right.get(k)})
             where = "the example's tables" if i == 0 else f"another town ({len(qi)} columns)"
+            where_zh = "示例的表格" if i == 0 else f"另一个城镇（{len(qi)} 列）"
             if i == 1 and got == {}:
-                raise Incorrect("released rows 0 and 1 each match exactly one auxiliary row "
-                                "(the same one): both are re-identified")
-            raise Incorrect(f"on {where}, your matches are wrong for released rows {wrong}")
-    return ("these checks passed: rows matching exactly one auxiliary row, and only those, on "
-            "the example, on two rows matching the same person, and on two random towns")
+                raise Incorrect(say("released rows 0 and 1 each match exactly one auxiliary row "
+                                    "(the same one): both are re-identified",
+                                    "发布行 0 和 1 各自恰好匹配一行辅助表记录（同一行）："
+                                    "两者都被重新识别了"))
+            raise Incorrect(say(f"on {where}, your matches are wrong for released rows {wrong}",
+                                f"在{where_zh}上，你对发布行 {wrong} 的匹配是错的"))
+    return say("these checks passed: rows matching exactly one auxiliary row, and only those, on "
+               "the example, on two rows matching the same person, and on two random towns",
+               "以下检查已通过：在示例上、在两行匹配同一个人的情形上以及在两个随机城镇上，"
+               "返回了恰好匹配一行辅助表记录的发布行，且只返回了这些行")
 
 
 q2 = Question(
@@ -108,6 +123,8 @@ q2 = Question(
     answer="link", function=True, checker=_check_q2,
     hint="Index the auxiliary table by its quasi-identifier tuple (a dict of lists of row "
          "numbers), then keep the released rows whose tuple has exactly one entry.",
+    hint_zh="按准标识符元组为辅助表建立索引（一个值为行号列表的字典），然后保留那些元组恰好"
+            "只对应一个条目的发布行。",
     solution="""
         def link(released, auxiliary, quasi_identifiers):
             index = {}
@@ -136,10 +153,13 @@ def _check_q3(answer, v) -> str:
     value = expect_integer(answer, "salary")
     total, excluding = v["total"], v["excluding"]
     if value == _right_q3(v):
-        return f"these checks passed: {total:,} − {excluding:,} = {total - excluding:,}"
+        return say(f"these checks passed: {total:,} − {excluding:,} = {total - excluding:,}",
+                   f"以下检查已通过：{total:,} − {excluding:,} = {total - excluding:,}")
     if value == total + excluding:
-        raise Incorrect("subtract the answers, do not add them")
-    raise Incorrect("the person is in the first sum and not in the second")
+        raise Incorrect(say("subtract the answers, do not add them",
+                            "应当把两个回答相减，而不是相加"))
+    raise Incorrect(say("the person is in the first sum and not in the second",
+                        "这个人在第一个总和中，而不在第二个总和中"))
 
 
 q3 = Question(
@@ -147,6 +167,7 @@ q3 = Question(
     answer="salary", checker=_check_q3,
     params=Params({"total": 412_800, "excluding": 371_300}, _draw_q3, answer=_right_q3),
     hint="Both sums contain everyone else; only one contains the target.",
+    hint_zh="两个总和都包含其他所有人；只有一个包含目标人物。",
     solution="""
         salary = 412_800 - 371_300
     """,
@@ -167,13 +188,17 @@ def _check_q4(answer, v) -> str:
     b = v["sensitivity"] / v["epsilon"]
     right = _right_q4(v)
     if close_to(sd, right):
-        return f"these checks passed: sqrt(2 · 2b²) = 2b = {right:,.0f}"
+        return say(f"these checks passed: sqrt(2 · 2b²) = 2b = {right:,.0f}",
+                   f"以下检查已通过：sqrt(2 · 2b²) = 2b = {right:,.0f}")
     if close_to(sd, math.sqrt(2) * b):
-        raise Incorrect("that is the standard deviation of *one* Laplace noise; the "
-                        "difference adds two independent ones")
+        raise Incorrect(say("that is the standard deviation of *one* Laplace noise; the "
+                            "difference adds two independent ones",
+                            "这是*一个*拉普拉斯噪声的标准差；差值叠加了两个相互独立的噪声"))
     if close_to(sd, 2 * math.sqrt(2) * b):
-        raise Incorrect("standard deviations do not add; variances do")
-    raise Incorrect(f"sd = {sd:.6g} is not right (to 4 significant digits)")
+        raise Incorrect(say("standard deviations do not add; variances do",
+                            "标准差不能相加，方差才能相加"))
+    raise Incorrect(say(f"sd = {sd:.6g} is not right (to 4 significant digits)",
+                        f"sd = {sd:.6g} 不对（按 4 位有效数字）"))
 
 
 q4 = Question(
@@ -182,6 +207,7 @@ q4 = Question(
     params=Params({"sensitivity": 60_000, "epsilon": 0.5}, _draw_q4, answer=_right_q4),
     hint="Laplace(b) has variance 2b²; the variance of a difference of independent noises "
          "is the sum of their variances.",
+    hint_zh="Laplace(b) 的方差为 2b²；相互独立的噪声之差的方差等于它们的方差之和。",
     solution="""
         b = 60_000 / 0.5
         sd = (2 * 2 * b**2) ** 0.5
@@ -259,23 +285,36 @@ def _check_q5(fn) -> str:
             continue
         where = ("the example" if i == 0 else f"fixed table {i} of {len(_Q5_FIXED)}"
                  if i <= len(_Q5_FIXED) else f"a random table of {len(table[sensitive])} rows")
+        where_zh = ("示例" if i == 0 else f"固定表格 {i}（共 {len(_Q5_FIXED)} 个）"
+                    if i <= len(_Q5_FIXED) else f"一个 {len(table[sensitive])} 行的随机表格")
         keys = list(zip(*(table[c] for c in qi), strict=True))
         if k != report.k_anonymity:
             if k == len(set(keys)):
-                raise Incorrect(f"on {where}, k = {k} counts the classes; k is the size of "
-                                "the smallest one")
+                raise Incorrect(say(f"on {where}, k = {k} counts the classes; k is the size of "
+                                    "the smallest one",
+                                    f"在{where_zh}上，k = {k} 数的是等价类的个数；"
+                                    "k 是最小等价类的大小"))
             if k == max(keys.count(key) for key in keys):
-                raise Incorrect(f"on {where}, k = {k} is the largest class; k is the "
-                                "smallest")
-            raise Incorrect(f"on {where}, k = {k} is not the size of the smallest group of "
-                            "rows that agree on every quasi-identifier")
+                raise Incorrect(say(f"on {where}, k = {k} is the largest class; k is the "
+                                    "smallest",
+                                    f"在{where_zh}上，k = {k} 是最大等价类的大小；"
+                                    "k 是最小等价类的大小"))
+            raise Incorrect(say(f"on {where}, k = {k} is not the size of the smallest group of "
+                                "rows that agree on every quasi-identifier",
+                                f"在{where_zh}上，k = {k} 不是在每个准标识符上取值都相同的行"
+                                "所构成的最小组的大小"))
         if ell == len(set(table[sensitive])):
-            raise Incorrect(f"on {where}, l = {ell} counts the distinct values of the whole "
-                            "table; l counts them in each class, and takes the fewest")
-        raise Incorrect(f"on {where}, l = {ell} is not the fewest distinct sensitive values "
-                        "in any class")
-    return ("these checks passed: k and l on the example, four more fixed tables and three "
-            "random ones")
+            raise Incorrect(say(f"on {where}, l = {ell} counts the distinct values of the whole "
+                                "table; l counts them in each class, and takes the fewest",
+                                f"在{where_zh}上，l = {ell} 数的是整张表中不同取值的个数；"
+                                "l 应在每个等价类中分别计数，并取其中最少的"))
+        raise Incorrect(say(f"on {where}, l = {ell} is not the fewest distinct sensitive values "
+                            "in any class",
+                            f"在{where_zh}上，l = {ell} 不是各等价类中敏感属性"
+                            "不同取值个数的最小值"))
+    return say("these checks passed: k and l on the example, four more fixed tables and three "
+               "random ones",
+               "以下检查已通过：在示例、另外四个固定表格和三个随机表格上的 k 和 l")
 
 
 q5 = Question(
@@ -284,6 +323,8 @@ q5 = Question(
     hint="Group the rows by their quasi-identifier tuple (a dict from tuple to the list of "
          "the group's sensitive values). k is the smallest group's size, l the fewest "
          "distinct values in a group.",
+    hint_zh="按准标识符元组对行分组（一个从元组映射到该组敏感值列表的字典）。"
+            "k 是最小组的大小，l 是各组中不同取值个数的最小值。",
     solution="""
         def k_and_l(table, quasi_identifiers, sensitive):
             groups = {}
@@ -310,21 +351,29 @@ RELEASE = {
 
 def _check_q6(answer) -> str:
     if not isinstance(answer, str):
-        raise Incorrect(f"answer with the diagnosis as a string, such as 'flu' (got "
-                        f"{type(answer).__name__})")
+        raise Incorrect(say(f"answer with the diagnosis as a string, such as 'flu' (got "
+                            f"{type(answer).__name__})",
+                            f"请以字符串形式给出诊断，例如 'flu'（得到的是 "
+                            f"{type(answer).__name__}）"))
     # full-width letters from an input method, case, spaces, quotes and a final full stop
     # do not matter
     given = unicodedata.normalize("NFKC", answer).strip().strip("'\"。.").strip().casefold()
     if given == "cancer":
-        return ("these checks passed: Dana's class (130**, 30-39, F) holds only 'none' and "
-                "'cancer', and she is ill; 2-diversity did not stop one fact the table does "
-                "not hold")
+        return say("these checks passed: Dana's class (130**, 30-39, F) holds only 'none' and "
+                   "'cancer', and she is ill; 2-diversity did not stop one fact the table does "
+                   "not hold",
+                   "以下检查已通过：Dana 所在的等价类 (130**, 30-39, F) 只包含 'none' 和 "
+                   "'cancer'，而她当时生病了；2-多样性挡不住一条表中没有的事实")
     if given == "none":
-        raise Incorrect("you know Dana is ill: 'none' is the one value you can rule out")
+        raise Incorrect(say("you know Dana is ill: 'none' is the one value you can rule out",
+                            "你知道 Dana 生病了：'none' 是你唯一能排除的取值"))
     if given in {d.casefold() for d in RELEASE["diagnosis"]}:
-        raise Incorrect("that diagnosis is not in Dana's class: find the rows with her zip "
-                        "code, age band and sex")
-    raise Incorrect(f"{answer!r} is not a diagnosis in the release")
+        raise Incorrect(say("that diagnosis is not in Dana's class: find the rows with her zip "
+                            "code, age band and sex",
+                            "这个诊断不在 Dana 所在的等价类中：找出与她的邮编、年龄段和性别"
+                            "相符的行"))
+    raise Incorrect(say(f"{answer!r} is not a diagnosis in the release",
+                        f"{answer!r} 不是这份发布数据中的诊断"))
 
 
 q6 = Question(
@@ -332,6 +381,8 @@ q6 = Question(
     answer="diagnosis", checker=_check_q6,
     hint="Find the rows that match Dana's zip code, age band and sex; list their diagnoses; "
          "remove the one you know is not hers.",
+    hint_zh="找出与 Dana 的邮编、年龄段和性别相符的行；列出这些行的诊断；"
+            "去掉你知道不属于她的那一个。",
     solution="""
         diagnosis = "cancer"
     """,

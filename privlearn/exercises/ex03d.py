@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import expect_integer, expect_uniform_bits, fresh_rng
-from ._core import Incorrect, Question, call_student
+from ._core import Incorrect, Question, call_student, say
+from ._core import language as language  # ex.language("zh"): feedback in Chinese
 from ._variants import Params
 
 EXERCISE = "ex03d"
@@ -30,22 +31,33 @@ def _check_q1(fn) -> str:
             if isinstance(shares, np.ndarray) and shares.ndim == 1:
                 shares = list(shares)
             if not isinstance(shares, (list, tuple)):
-                raise Incorrect(f"return a list of {n} shares, got {type(shares).__name__}")
-            shares = [expect_integer(s, "a share") for s in shares]
+                raise Incorrect(say(
+                    f"return a list of {n} shares, got {type(shares).__name__}",
+                    f"应返回由 {n} 个份额组成的列表，得到的是 {type(shares).__name__}"))
+            shares = [expect_integer(s, say("a share", "份额")) for s in shares]
             if len(shares) != n:
-                raise Incorrect(f"for n = {n} return {n} shares, got {len(shares)}")
+                raise Incorrect(say(f"for n = {n} return {n} shares, got {len(shares)}",
+                                    f"n = {n} 时应返回 {n} 个份额，得到的是 {len(shares)} 个"))
             if any(not 0 <= s < RING for s in shares):
-                raise Incorrect("every share must be an element of Z_2^64: 0 <= share < 2^64")
+                raise Incorrect(say(
+                    "every share must be an element of Z_2^64: 0 <= share < 2^64",
+                    "每个份额都必须是 Z_2^64 中的元素：0 <= share < 2^64"))
             if sum(shares) % RING != secret:
-                raise Incorrect(f"the shares of {secret} must add up to it modulo 2^64")
+                raise Incorrect(say(f"the shares of {secret} must add up to it modulo 2^64",
+                                    f"{secret} 的各份额之和模 2^64 必须等于 {secret}"))
     many = fn.repeat((0, 3), _Q1_CALLS)
-    pool = [expect_integer(s, "a share") for shares in many for s in list(shares)]
+    pool = [expect_integer(s, say("a share", "份额")) for shares in many for s in list(shares)]
     if len(set(pool)) < len(pool) - 1:
-        raise Incorrect("shares repeat across calls: they must be fresh random numbers (use "
-                        "the secrets module), or they reveal the secret")
-    expect_uniform_bits(pool, 64, "the shares of 0 into 3, over 400 calls")
-    return ("these checks passed: n shares in Z_2^64 that add up to the secret, fresh on "
-            "every call, and uniform over the ring bit by bit (1,200 shares)")
+        raise Incorrect(say("shares repeat across calls: they must be fresh random numbers (use "
+                            "the secrets module), or they reveal the secret",
+                            "不同调用之间出现了重复的份额：份额必须是每次新抽取的随机数（使用 "
+                            "secrets 模块），否则会泄露秘密"))
+    expect_uniform_bits(pool, 64, say("the shares of 0 into 3, over 400 calls",
+                                      "400 次调用中把 0 拆分为 3 个份额所得的份额"))
+    return say("these checks passed: n shares in Z_2^64 that add up to the secret, fresh on "
+               "every call, and uniform over the ring bit by bit (1,200 shares)",
+               "以下检查已通过：Z_2^64 中的 n 个份额之和等于秘密，每次调用都重新生成，"
+               "并且每一位在环上都均匀分布（1,200 个份额）")
 
 
 q1 = Question(
@@ -53,6 +65,8 @@ q1 = Question(
     answer="share", function=True, checker=_check_q1,
     hint="Draw n − 1 shares with secrets.randbelow(2**64); the last is the secret minus their "
          "sum, modulo 2**64.",
+    hint_zh="用 secrets.randbelow(2**64) 抽取 n − 1 个份额；最后一个份额是秘密减去它们之和，"
+            "模 2**64。",
     solution="""
         def share(secret, n):
             shares = [secrets.randbelow(2**64) for _ in range(n - 1)]
@@ -85,11 +99,15 @@ def _check_q2(fn) -> str:
     for shares, prime, secret in (*_Q2_CASES, _random_shamir_case()):
         got = call_student(fn, list(shares), prime)
         if got != secret:
-            raise Incorrect(f"for shares {shares} over GF({prime}) your function returned "
-                            f"{got!r}, which is not f(0): check the weights λ_i and reduce "
-                            "mod p")
-    return ("these checks passed: f(0) from any three points of the example, from two of a "
-            "line, and from a random polynomial over GF(2^31 − 1)")
+            raise Incorrect(say(f"for shares {shares} over GF({prime}) your function returned "
+                                f"{got!r}, which is not f(0): check the weights λ_i and reduce "
+                                "mod p",
+                                f"对于 GF({prime}) 上的份额 {shares}，你的函数返回了 {got!r}，"
+                                "这不是 f(0)：请检查权重 λ_i，并对 p 取模"))
+    return say("these checks passed: f(0) from any three points of the example, from two of a "
+               "line, and from a random polynomial over GF(2^31 − 1)",
+               "以下检查已通过：能由示例中的任意三个点、由一条直线上的两个点，以及由 "
+               "GF(2^31 − 1) 上的一个随机多项式求出 f(0)")
 
 
 q2 = Question(
@@ -97,6 +115,8 @@ q2 = Question(
     answer="interpolate_at_zero", function=True, checker=_check_q2,
     hint="λ_i = Π_{j≠i} x_j / (x_j − x_i) mod p; divide by multiplying with pow(den, -1, p). "
          "The secret is Σ y_i λ_i mod p.",
+    hint_zh="λ_i = Π_{j≠i} x_j / (x_j − x_i) mod p；做除法时改为乘以 pow(den, -1, p)。"
+            "秘密是 Σ y_i λ_i mod p。",
     solution="""
         def interpolate_at_zero(shares, prime):
             total = 0
@@ -128,12 +148,16 @@ def _check_q3(answer, v) -> str:
     d, e, a0, b0, c0 = v["d"], v["e"], v["a0"], v["b0"], v["c0"]
     right = _right_q3(v)
     if z0 == right:
-        return f"these checks passed: z0 = c0 + d·b0 + e·a0 + d·e = {right}"
+        return say(f"these checks passed: z0 = c0 + d·b0 + e·a0 + d·e = {right}",
+                   f"以下检查已通过：z0 = c0 + d·b0 + e·a0 + d·e = {right}")
     if z0 == (right - d * e) % RING:
-        raise Incorrect("party 0 also adds d·e (exactly one party does)")
+        raise Incorrect(say("party 0 also adds d·e (exactly one party does)",
+                            "参与方 0 还要加上 d·e（恰好只有一个参与方这样做）"))
     if z0 == (c0 + d * a0 + e * b0 + d * e) % RING:
-        raise Incorrect("d multiplies party 0's share of b, and e its share of a")
-    raise Incorrect("z0 is not c0 + d·b0 + e·a0 + d·e (mod 2^64)")
+        raise Incorrect(say("d multiplies party 0's share of b, and e its share of a",
+                            "d 乘以参与方 0 持有的 b 的份额，e 乘以它持有的 a 的份额"))
+    raise Incorrect(say("z0 is not c0 + d·b0 + e·a0 + d·e (mod 2^64)",
+                        "z0 不等于 c0 + d·b0 + e·a0 + d·e (mod 2^64)"))
 
 
 q3 = Question(
@@ -141,6 +165,7 @@ q3 = Question(
     answer="z0", checker=_check_q3,
     params=Params({"d": 11, "e": 5, "a0": 3, "b0": 8, "c0": 40}, _draw_q3, answer=_right_q3),
     hint="z_i = c_i + d·b_i + e·a_i for every party, and party 0 alone adds d·e.",
+    hint_zh="每个参与方都计算 z_i = c_i + d·b_i + e·a_i，只有参与方 0 额外加上 d·e。",
     solution="""
         z0 = 40 + 11 * 8 + 5 * 3 + 11 * 5
     """,
@@ -162,17 +187,24 @@ def _check_q4(answer, v) -> str:
     m01, m02, m12 = v["m01"], v["m02"], v["m12"]
     right = _right_q4(v)
     if left == right:
-        return (f"these checks passed: m02 + m12 = {right} remains, so the server's sum is "
-                "wrong unless it can recompute client 2's masks: that is what the "
-                "Shamir-shared keys are for")
+        return say(f"these checks passed: m02 + m12 = {right} remains, so the server's sum is "
+                   "wrong unless it can recompute client 2's masks: that is what the "
+                   "Shamir-shared keys are for",
+                   f"以下检查已通过：剩下 m02 + m12 = {right}，因此除非服务器能重新计算客户端 2 "
+                   "的掩码，否则它得到的和是错的：这正是用 Shamir 秘密共享各密钥的用途")
     if left == 0:
-        raise Incorrect("the masks shared with client 2 no longer cancel: client 2 never sent "
-                        "its −m02 − m12")
+        raise Incorrect(say("the masks shared with client 2 no longer cancel: client 2 never "
+                            "sent its −m02 − m12",
+                            "与客户端 2 共享的掩码不再相互抵消：客户端 2 从未发送它的 "
+                            "−m02 − m12"))
     if left == (m01 + m02 + m12) % RING:
-        raise Incorrect("m01 is added by client 0 and subtracted by client 1: it cancels")
+        raise Incorrect(say("m01 is added by client 0 and subtracted by client 1: it cancels",
+                            "m01 由客户端 0 加上、由客户端 1 减去：它会相互抵消"))
     if left == (-(m02 + m12)) % RING:
-        raise Incorrect("check the signs: the client with the smaller index adds the mask")
-    raise Incorrect(f"{left} is not what remains of the masks in y0 + y1 − x0 − x1")
+        raise Incorrect(say("check the signs: the client with the smaller index adds the mask",
+                            "检查符号：编号较小的客户端加上掩码"))
+    raise Incorrect(say(f"{left} is not what remains of the masks in y0 + y1 − x0 − x1",
+                        f"{left} 不是 y0 + y1 − x0 − x1 中掩码剩下的部分"))
 
 
 q4 = Question(
@@ -180,6 +212,7 @@ q4 = Question(
     answer="leftover", checker=_check_q4,
     params=Params({"m01": 1000, "m02": 250, "m12": 7}, _draw_q4, answer=_right_q4),
     hint="Write y0 = x0 + m01 + m02 and y1 = x1 − m01 + m12, then add them.",
+    hint_zh="写出 y0 = x0 + m01 + m02 和 y1 = x1 − m01 + m12，再把两者相加。",
     solution="""
         leftover = 250 + 7          # y0 + y1 − x0 − x1 = m02 + m12
     """,
@@ -214,8 +247,11 @@ def _check_q5(fn) -> str:
             for share in (*_Q5_EDGES, RING - 2**f + 1):
                 out = call_student(fn, party, share, f)
                 if isinstance(out, bool) or not isinstance(out, int) or not 0 <= out < RING:
-                    raise Incorrect(f"party {party}'s result for the share {share} at f = {f} "
-                                    f"must be an integer in [0, 2^64)")
+                    raise Incorrect(say(
+                        f"party {party}'s result for the share {share} at f = {f} "
+                        f"must be an integer in [0, 2^64)",
+                        f"f = {f} 时，参与方 {party} 对份额 {share} 的结果必须是 "
+                        f"[0, 2^64) 中的整数"))
         z = [int(v) for v in rng.integers(-(2**30), 2**30, _Q5_SHARINGS)]
         z0 = [int(v) for v in rng.integers(0, RING - 1, _Q5_SHARINGS, dtype=np.uint64,
                                            endpoint=True)]
@@ -227,21 +263,31 @@ def _check_q5(fn) -> str:
             outs[k] = value
         if any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < RING
                for v in outs):
-            raise Incorrect("each result must be an integer share in [0, 2^64)")
+            raise Incorrect(say("each result must be an integer share in [0, 2^64)",
+                                "每个结果都必须是 [0, 2^64) 中的整数份额"))
         t0, t1 = outs[:_Q5_SHARINGS], outs[_Q5_SHARINGS:]
         errors = [_signed(a + b) - (zi >> f) for a, b, zi in zip(t0, t1, z, strict=True)]
         bad = sum(e not in (-1, 0, 1) for e in errors)
         if bad:
             if t1 == [_both_floor(b, f) for b in z1]:
-                raise Incorrect("party 1 floors its share as party 0 does: the two shares of "
-                                "a small z add up past 2^64 almost always, and then the sum "
-                                "of the shifted shares is off by 2^(64−f); party 1 must shift "
-                                "its share's distance to 2^64 instead")
-            raise Incorrect(f"at f = {f}, {bad} of {_Q5_SHARINGS} sharings of small values "
-                            f"recombine to something other than z / 2^f give or take 1")
-    return ("these checks passed: over 6,000 fresh sharings of |z| < 2^30 at f = 8, 16 and 20, "
-            "the two parties' results add up to z / 2^f give or take 1, each call given one "
-            "party's share; results stay in [0, 2^64) at the ring's edges")
+                raise Incorrect(say("party 1 floors its share as party 0 does: the two shares "
+                                    "of a small z add up past 2^64 almost always, and then the "
+                                    "sum of the shifted shares is off by 2^(64−f); party 1 "
+                                    "must shift its share's distance to 2^64 instead",
+                                    "参与方 1 像参与方 0 一样对自己的份额向下取整：一个较小的 z "
+                                    "的两个份额之和几乎总会超过 2^64，这时移位后的两个份额之和"
+                                    "会相差 2^(64−f)；参与方 1 应当改为对其份额到 2^64 的距离"
+                                    "做移位"))
+            raise Incorrect(say(f"at f = {f}, {bad} of {_Q5_SHARINGS} sharings of small values "
+                                f"recombine to something other than z / 2^f give or take 1",
+                                f"f = {f} 时，在对较小数值的 {_Q5_SHARINGS} 次共享中，有 {bad} "
+                                f"次重构出的结果不是 z / 2^f（允许相差 1）"))
+    return say("these checks passed: over 6,000 fresh sharings of |z| < 2^30 at f = 8, 16 and "
+               "20, the two parties' results add up to z / 2^f give or take 1, each call given "
+               "one party's share; results stay in [0, 2^64) at the ring's edges",
+               "以下检查已通过：在 f = 8、16 和 20 下对 |z| < 2^30 做了 6,000 次全新的共享，"
+               "两个参与方的结果之和等于 z / 2^f（允许相差 1），每次调用只给出一个参与方的份额；"
+               "在环的边界处，结果仍在 [0, 2^64) 中")
 
 
 q5 = Question(
@@ -250,6 +296,9 @@ q5 = Question(
     hint="Party 0 shifts its share right by f bits. Party 1 shifts the distance from its "
          "share to 2^64, (2^64 − share) >> f, and keeps 2^64 minus that. Both are Python "
          "ints in [0, 2^64).",
+    hint_zh="参与方 0 把其份额右移 f 位。参与方 1 对其份额到 2^64 的距离做移位，即 "
+            "(2^64 − share) >> f，并保留 2^64 减去该值的结果。两者都是 [0, 2^64) 中的 "
+            "Python 整数（int）。",
     solution="""
         def truncate_share(party, share, f):
             if party == 0:

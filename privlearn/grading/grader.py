@@ -105,6 +105,17 @@ class _Cell:
     question: str | None
 
 
+def _language_of(data: bytes) -> str:
+    """``"zh"`` for a notebook of the Chinese edition (metadata.language, written by
+    ``build-translations``), else ``"en"``: the language of its messages in the reports.
+    Only the messages differ; statuses and points are the same in both."""
+    try:
+        meta = json.loads(data.decode("utf-8")).get("metadata")
+    except (UnicodeDecodeError, ValueError, RecursionError, AttributeError):
+        return "en"
+    return "zh" if isinstance(meta, dict) and meta.get("language") == "zh" else "en"
+
+
 def _parse(data: bytes) -> tuple[str, bool, list[_Cell]]:
     """The exercise id, whether the notebook is a graded hand-out, and its code cells; or
     _Malformed saying why not."""
@@ -207,7 +218,8 @@ class _Missing:
     status: str = INCORRECT
 
 
-def _verdict(q: Question, answer: Any) -> QuestionGrade:
+def _verdict(q: Question, answer: Any, lang: str = "en") -> QuestionGrade:
+    """The grade of one answer; its message in the notebook's language (``lang``)."""
     if isinstance(answer, _Missing):
         return QuestionGrade(q.label, answer.status, 0, q.points, answer.why)
     try:
@@ -218,7 +230,7 @@ def _verdict(q: Question, answer: Any) -> QuestionGrade:
         return QuestionGrade(q.label, ERROR, 0, q.points,
                              f"the checker failed: {type(exc).__name__}: {exc}"[:300])
     return QuestionGrade(q.label, result.status, q.points if result.status == CORRECT else 0,
-                         q.points, result.message)
+                         q.points, result.text(lang))
 
 
 def grade_notebook(data: bytes, *, student: str, notebook: str, timeout: float = 300.0,
@@ -333,6 +345,7 @@ def _note_student(box: Sandbox, student: str, grade: NotebookGrade, budget: _Bud
 def _grade_cells(grade: NotebookGrade, qs: tuple[Question, ...], cells: list[_Cell],
                  data: bytes, budget: _Budget, memory: int,
                  on_sandbox: Callable[[Sandbox | None], None], handout: bool) -> None:
+    lang = _language_of(data)
     verdicts: dict[str, QuestionGrade] = {}
     progress = _Progress()
     while len(verdicts) < len(qs) and not budget.spent:
@@ -356,7 +369,7 @@ def _grade_cells(grade: NotebookGrade, qs: tuple[Question, ...], cells: list[_Ce
                     _note_student(box, qs[0].student, grade, budget)
                 for q in pending:
                     try:
-                        verdicts[q.name] = _verdict(q, answers[q.name])
+                        verdicts[q.name] = _verdict(q, answers[q.name], lang)
                     except KernelLost as exc:
                         if budget.spent:
                             break
